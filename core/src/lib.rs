@@ -1,0 +1,34 @@
+//! # grantex-core
+//!
+//! The sans-IO verification core of Grantex, the delegated-authorization protocol for AI agents.
+//! Everything that decides whether a token, credential or log is valid lives here, once, and every binding
+//! (wasm, Node, Python, C, Go) and the reference server reuse it.
+//!
+//! * [`jwk`] — JWK/JWKS parsing, RFC 7638 thumbprints, a [`jwk::KeySet`] whose keys are parsed once.
+//! * [`jws`] — strict compact JWS parsing and signature verification with algorithm allow-lists.
+//! * [`grant`] — grant-token verification (PROTOCOL.md §4.1) returning a [`grant::VerifiedGrant`].
+//! * [`scope`] — the `resource:action[:constraint]` grammar, exact matching and constraint narrowing.
+//! * [`status`] — W3C Bitstring and IETF Token status lists (bounded decoding, encoding) and a fail-closed cache.
+//! * [`audit`] — the audit-log hash chain (PROTOCOL.md §8): ECMAScript-exact canonical JSON, entry hashes,
+//!   chain verification including the legacy layouts.
+//! * [`api`] — the serde call/answer contract (typed and JSON forms) that bindings expose.
+//! * [`error`] — one error type with stable codes.
+//!
+//! The core performs no I/O, keeps no global state and never reads the clock: `now` is an input.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(clippy::indexing_slicing)]
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod audit;
+pub mod b64;
+pub mod crypto;
+pub mod error;
+pub mod grant;
+pub mod json;
+pub mod jwk;
+pub mod jws;
+pub mod scope;
+pub mod status;
+
+pub use error::{Error, ErrorCode, Result};
