@@ -1,0 +1,224 @@
+//! The command line: `grantex <command> …`, parsed with clap's derive API.
+//!
+//! Each subcommand is a module with an `Args` struct (or a nested subcommand enum) and a `run` function
+//! returning [`Outcome`]. Adding a command means adding a module and one variant to [`Command`].
+//!
+//! Output contract shared by every command:
+//! * success: the result on stdout, exit 0;
+//! * failure of the checked thing (bad token, bad key set, unreachable JWKS): one line
+//!   `{"error":{"code":"…","message":"…"}}` on stdout, exit 1;
+//! * usage error (conflicting or missing flags): clap's message on stderr, exit 2.
+//!
+//! Error codes are the core's [`grantex_core::ErrorCode`] strings plus two of this tool's own:
+//! [`JWKS_UNAVAILABLE`] and [`INPUT_UNAVAILABLE`].
+
+mod decode;
+mod fetch;
+mod input;
+mod jwks;
+mod verify;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// CLI-level error code: the JWKS (or JWK) document could not be read from its file, fetched from its URL
+/// (network error, timeout after 10 s, HTTP status other than 2xx, body larger than 1 MiB, not UTF-8)
+/// or read from standard input. A document that was read but is not a valid JWKS is `INVALID_JWKS`.
+pub(crate) const JWKS_UNAVAILABLE: &str = "JWKS_UNAVAILABLE";
+
+/// CLI-level error code: the token could not be read from standard input (I/O error).
+pub(crate) const INPUT_UNAVAILABLE: &str = "INPUT_UNAVAILABLE";
+
+const ABOUT: &str = "Grantex: delegated authorization for AI agents";
+
+const LONG_ABOUT: &str = "\
+Grantex: delegated authorization for AI agents.
+
+Offline tools for grant tokens (RS256 JWTs) and the JWKS that verifies them.";
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success (verified grant, decoded token, thumbprints) on stdout
+  1  the token or key set failed: {\"error\":{\"code\":\"…\",\"message\":\"…\"}} on stdout
+  2  usage error (unknown, missing or conflicting options) on stderr
+
+Error codes are the core library's (EXPIRED, INVALID_SIGNATURE, INVALID_AUDIENCE, …) plus:
+  JWKS_UNAVAILABLE   the JWKS could not be read or fetched (I/O, network, HTTP status, > 1 MiB)
+  INPUT_UNAVAILABLE  the token could not be read from standard input
+
+Examples:
+  grantex verify --issuer https://grantex.dev --audience https://api.example.com \"$TOKEN\"
+  grantex decode \"$TOKEN\"
+  grantex jwks thumbprint https://api.grantex.dev/.well-known/jwks.json";
+
+/// The `grantex` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "grantex",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Verify a grant token offline against a JWKS and print the verified grant as JSON.
+    Verify(verify::Args),
+    /// Print a token's header and payload WITHOUT verifying anything.
+    Decode(decode::Args),
+    /// Inspect JSON Web Key Sets.
+    #[command(subcommand)]
+    Jwks(jwks::Command),
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Verify(args) => verify::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Jwks(command) => jwks::run(command),
+    };
+    outcome.finish()
+}
+
+/// An error printed as `{"error":{"code":…,"message":…}}`: a core error or one of this tool's codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct CliError {
+    /// Stable code: a [`grantex_core::ErrorCode`] string, [`JWKS_UNAVAILABLE`] or [`INPUT_UNAVAILABLE`].
+    pub code: Cow<'static, str>,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl CliError {
+    /// An error with one of this tool's own codes.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        CliError {
+            code: Cow::Borrowed(code),
+            message: message.into(),
+        }
+    }
+
+    /// An error with a core code.
+    pub fn core(code: grantex_core::ErrorCode, message: impl Into<String>) -> Self {
+        CliError {
+            code: Cow::Borrowed(code.as_str()),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<grantex_core::Error> for CliError {
+    fn from(e: grantex_core::Error) -> Self {
+        CliError {
+            code: Cow::Borrowed(e.code.as_str()),
+            message: e.message,
+        }
+    }
+}
+
+/// How a command ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Success: print this text (a newline is added) on stdout, exit 0.
+    Print(String),
+    /// Failure of the checked input: error JSON on stdout, exit 1.
+    Failed(CliError),
+    /// Usage error: clap's formatted message on stderr, exit 2.
+    Usage(Box<clap::Error>),
+}
+
+impl From<CliError> for Outcome {
+    fn from(e: CliError) -> Self {
+        Outcome::Failed(e)
+    }
+}
+
+impl From<grantex_core::Error> for Outcome {
+    fn from(e: grantex_core::Error) -> Self {
+        Outcome::Failed(e.into())
+    }
+}
+
+impl Outcome {
+    fn finish(self) -> ExitCode {
+        match self {
+            Outcome::Print(text) => {
+                if write_stdout(&text) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            }
+            Outcome::Failed(error) => {
+                let line = serde_json::json!({ "error": error }).to_string();
+                // Whatever happens to stdout, the exit status says the check failed.
+                let _ = write_stdout(&line);
+                ExitCode::FAILURE
+            }
+            Outcome::Usage(error) => {
+                let _ = error.print();
+                ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+            }
+        }
+    }
+}
+
+/// Writes `text` and a newline to stdout (nothing for empty text); false when stdout is gone (e.g. a
+/// closed pipe).
+fn write_stdout(text: &str) -> bool {
+    if text.is_empty() {
+        return true;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").and_then(|()| out.flush()).is_ok()
+}
+
+/// A usage error (exit 2) formatted by clap with the usage line of the subcommand at `path`.
+pub(crate) fn usage_error(path: &[&str], message: impl std::fmt::Display) -> Outcome {
+    let mut command = Cli::command();
+    command.build();
+    for name in path {
+        match command.find_subcommand(name) {
+            Some(sub) => command = sub.clone(),
+            None => break,
+        }
+    }
+    Outcome::Usage(Box::new(
+        command.error(clap::error::ErrorKind::ArgumentConflict, message),
+    ))
+}
+
+/// Pretty JSON of a serializable value, or an `INTERNAL` failure (never expected).
+pub(crate) fn pretty_json<T: Serialize>(value: &T) -> Outcome {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => Outcome::Print(text),
+        Err(e) => Outcome::Failed(CliError::core(
+            grantex_core::ErrorCode::Internal,
+            format!("could not serialize the result: {e}"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
