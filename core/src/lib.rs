@@ -11,6 +11,8 @@
 //! * [`status`] — W3C Bitstring and IETF Token status lists (bounded decoding, encoding) and a fail-closed cache.
 //! * [`audit`] — the audit-log hash chain (PROTOCOL.md §8): ECMAScript-exact canonical JSON, entry hashes,
 //!   chain verification including the legacy layouts.
+//! * [`did`] — `did:web` ↔ URL, DID documents (key lookup by DID URL, fragment or `kid`, per purpose),
+//!   offline `did:key` (Ed25519, P-256) and `did:grantex` agent identifiers.
 //! * [`api`] — the serde call/answer contract (typed and JSON forms) that bindings expose.
 //! * [`error`] — one error type with stable codes.
 //!
@@ -23,6 +25,7 @@ pub mod api;
 pub mod audit;
 pub mod b64;
 pub mod crypto;
+pub mod did;
 pub mod error;
 pub mod grant;
 pub mod json;
