@@ -11,7 +11,8 @@
 //!    [`ErrorCode::IssuedInFuture`]);
 //! 6. `aud` ([`ErrorCode::InvalidAudience`]);
 //! 7. delegation depth ([`ErrorCode::DelegationDepthExceeded`]);
-//! 8. required scopes, exact match, all missing listed ([`ErrorCode::InsufficientScope`]).
+//! 8. required scopes, exact match, all missing listed ([`ErrorCode::InsufficientScope`]);
+//! 9. only in [`verify_grant_token_with_status`]: the `status` claim's bit ([`ErrorCode::Revoked`]).
 
 use crate::crypto::Algorithm;
 use crate::error::{Error, ErrorCode, Result};
@@ -19,6 +20,7 @@ use crate::json::RejectDuplicates;
 
 use crate::jwk::KeySet;
 use crate::jws::{self, DEFAULT_MAX_TOKEN_BYTES};
+use crate::status::{StatusListCache, StatusReference};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -119,6 +121,10 @@ pub struct VerifiedGrant {
     /// `bdg`: remaining budget at refresh time (informational).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub budget_remaining: Option<f64>,
+    /// `status.status_list`: where the grant's revocation bit lives (IMPROVEMENTS.md item 6). Checked by
+    /// [`verify_grant_token_with_status`]; plain verification only reports it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<StatusReference>,
 }
 
 /// One claim value, typed loosely so that a wrong JSON type becomes [`ErrorCode::InvalidClaim`] rather
@@ -217,6 +223,8 @@ struct RawClaims<'a> {
     parent_grnt: Option<Claim<'a>>,
     delegation_depth: Option<Claim<'a>>,
     bdg: Option<Claim<'a>>,
+    /// IETF Token Status List reference (`status.status_list`), kept whole for the status module.
+    status: Option<serde_json::Value>,
     /// The first member that marks another kind of JWT (`vc`, `purpose`, `_sd_alg`), if any.
     foreign_kind: Option<&'static str>,
 }
@@ -250,6 +258,13 @@ impl<'de> Visitor<'de> for RawClaimsVisitor {
                 "parentGrnt" => &mut c.parent_grnt,
                 "delegationDepth" => &mut c.delegation_depth,
                 "bdg" => &mut c.bdg,
+                "status" => {
+                    if c.status.is_some() {
+                        return Err(de::Error::custom("duplicate member name \"status\""));
+                    }
+                    c.status = Some(map.next_value_seed(crate::json::StrictValue)?);
+                    continue;
+                }
                 other => {
                     if others.contains(&key) {
                         return Err(de::Error::custom(format_args!("duplicate member name {other:?}")));
@@ -397,6 +412,14 @@ fn check_claims(raw: RawClaims<'_>, options: &VerifyOptions) -> Result<VerifiedG
         Some(Claim::Float(v)) if v.is_finite() => Some(v),
         Some(other) => return Err(wrong_type("bdg", "a number", &other)),
     };
+    let status = match raw.status {
+        None => None,
+        Some(value) => {
+            let mut wrapper = serde_json::Map::new();
+            wrapper.insert("status".to_owned(), value);
+            crate::status::parse_status_claim(&serde_json::Value::Object(wrapper))?
+        }
+    };
 
     if let IssuerPolicy::Expect(expected) = &options.issuer
         && iss != expected.as_str()
@@ -478,7 +501,26 @@ fn check_claims(raw: RawClaims<'_>, options: &VerifyOptions) -> Result<VerifiedG
         audience,
         issuer: iss.into_owned(),
         budget_remaining,
+        status,
     })
+}
+
+/// Verifies a grant token and, when it carries a `status` claim, checks its bit in the status list the
+/// caller fetched into `cache` (IMPROVEMENTS.md item 6): a set bit is [`ErrorCode::Revoked`]; a list that
+/// is missing or older than the cache's maximum age is [`ErrorCode::StatusUnavailable`] (fail closed).
+/// Tokens without a `status` claim (every upstream token) verify as with [`verify_grant_token`].
+pub fn verify_grant_token_with_status(
+    keys: &KeySet,
+    token: &str,
+    options: &VerifyOptions,
+    cache: &StatusListCache,
+) -> Result<VerifiedGrant> {
+    let grant = verify_grant_token(keys, token, options)?;
+    if let Some(reference) = &grant.status {
+        let now = i64::try_from(options.now).unwrap_or(i64::MAX);
+        crate::status::check_not_revoked(reference, cache, now)?;
+    }
+    Ok(grant)
 }
 
 /// JWKS URL and expected issuer derived from SDK-style inputs (PROTOCOL.md §4.2).

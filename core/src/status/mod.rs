@@ -127,7 +127,7 @@ impl From<TokenStatusList> for StatusList {
 }
 
 /// Where a token's or credential's status lives: the list URI and the entry index in it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct StatusReference {
     /// The status list (token or credential) URI.
     pub uri: String,
