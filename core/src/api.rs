@@ -24,7 +24,7 @@ use crate::jwk::KeySet;
 use crate::jws::DEFAULT_MAX_TOKEN_BYTES;
 use serde::{Deserialize, Serialize};
 
-pub use crate::grant::{resolve_issuer, verify_grant_token, IssuerResolution, VerifiedGrant};
+pub use crate::grant::{IssuerResolution, VerifiedGrant, resolve_issuer, verify_grant_token};
 
 /// A JSON answer: `{"ok":true,"value":…}` or `{"ok":false,"error":{…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,16 +56,24 @@ pub struct False;
 macro_rules! json_bool_literal {
     ($ty:ident, $value:expr) => {
         impl Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> core::result::Result<S::Ok, S::Error> {
                 s.serialize_bool($value)
             }
         }
         impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> core::result::Result<Self, D::Error> {
                 if bool::deserialize(d)? == $value {
                     Ok($ty)
                 } else {
-                    Err(serde::de::Error::custom(concat!("expected ", stringify!($value))))
+                    Err(serde::de::Error::custom(concat!(
+                        "expected ",
+                        stringify!($value)
+                    )))
                 }
             }
         }
@@ -162,9 +170,15 @@ fn invalid_options(message: impl Into<String>) -> Error {
 impl VerifyOptionsJson {
     /// Validates and converts into typed options.
     pub fn into_options(self) -> Result<VerifyOptions> {
-        let now = self.now.ok_or_else(|| invalid_options("\"now\" (Unix seconds) is required"))?;
+        let now = self
+            .now
+            .ok_or_else(|| invalid_options("\"now\" (Unix seconds) is required"))?;
         let issuer = match (self.issuer, self.any_issuer) {
-            (Some(_), true) => return Err(invalid_options("give either \"issuer\" or \"anyIssuer\", not both")),
+            (Some(_), true) => {
+                return Err(invalid_options(
+                    "give either \"issuer\" or \"anyIssuer\", not both",
+                ));
+            }
             (None, true) => IssuerPolicy::Any,
             (Some(issuer), false) => IssuerPolicy::Expect(issuer),
             (None, false) => {
@@ -173,27 +187,41 @@ impl VerifyOptionsJson {
                         "an expected issuer is required: give \"issuer\", \"jwksUri\", \"issuerDid\" or \"anyIssuer\": true",
                     ));
                 }
-                let resolved =
-                    crate::grant::resolve_issuer(self.jwks_uri.as_deref(), None, self.issuer_did.as_deref())?;
+                let resolved = crate::grant::resolve_issuer(
+                    self.jwks_uri.as_deref(),
+                    None,
+                    self.issuer_did.as_deref(),
+                )?;
                 IssuerPolicy::Expect(resolved.issuer)
             }
         };
         let audience = match (self.audience, self.any_audience) {
             (Some(_), true) => {
-                return Err(invalid_options("give either \"audience\" or \"anyAudience\", not both"));
+                return Err(invalid_options(
+                    "give either \"audience\" or \"anyAudience\", not both",
+                ));
             }
             (None, true) => AudiencePolicy::Any,
             (None, false) => AudiencePolicy::RejectIfPresent,
             (Some(OneOrMany::One(a)), false) => AudiencePolicy::Expect(vec![a]),
-            (Some(OneOrMany::Many(list)), false) if !list.is_empty() => AudiencePolicy::Expect(list),
-            (Some(OneOrMany::Many(_)), false) => return Err(invalid_options("\"audience\" must not be empty")),
+            (Some(OneOrMany::Many(list)), false) if !list.is_empty() => {
+                AudiencePolicy::Expect(list)
+            }
+            (Some(OneOrMany::Many(_)), false) => {
+                return Err(invalid_options("\"audience\" must not be empty"));
+            }
         };
         let algorithms = match self.algorithms {
             None => vec![Algorithm::RS256],
-            Some(names) if names.is_empty() => return Err(invalid_options("\"algorithms\" must not be empty")),
+            Some(names) if names.is_empty() => {
+                return Err(invalid_options("\"algorithms\" must not be empty"));
+            }
             Some(names) => names
                 .iter()
-                .map(|n| Algorithm::from_name(n).ok_or_else(|| invalid_options(format!("unknown algorithm {n:?}"))))
+                .map(|n| {
+                    Algorithm::from_name(n)
+                        .ok_or_else(|| invalid_options(format!("unknown algorithm {n:?}")))
+                })
                 .collect::<Result<Vec<_>>>()?,
         };
         Ok(VerifyOptions {
@@ -224,13 +252,15 @@ pub struct VerifyGrantTokenRequest {
     pub jwks: serde_json::Value,
     /// The compact grant token.
     pub token: String,
-    /// Options.
-    pub options: VerifyOptionsJson,
+    /// Options (see [`VerifyOptionsJson`]).
+    pub options: serde_json::Value,
 }
 
 /// Verifies with an already built key set; options and answer as JSON.
 pub fn verify_grant_token_with_keys_json(keys: &KeySet, token: &str, options_json: &str) -> String {
-    answer_json(parse_verify_options(options_json).and_then(|o| verify_grant_token(keys, token, &o)))
+    answer_json(
+        parse_verify_options(options_json).and_then(|o| verify_grant_token(keys, token, &o)),
+    )
 }
 
 /// Verifies a self-contained request `{"jwks":…,"token":…,"options":…}`; answer as JSON.
@@ -239,11 +269,20 @@ pub fn verify_grant_token_json(request_json: &str) -> String {
 }
 
 fn verify_grant_token_request(request_json: &str) -> Result<VerifiedGrant> {
-    let request: VerifyGrantTokenRequest = serde_json::from_str(request_json)
-        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("request is not valid: {e}")))?;
-    let options = request.options.into_options()?;
+    let request: VerifyGrantTokenRequest = serde_json::from_str(request_json).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("request is not valid: {e}"),
+        )
+    })?;
+    let options: VerifyOptionsJson = serde_json::from_value(request.options)
+        .map_err(|e| invalid_options(format!("options are not valid: {e}")))?;
+    let options = options.into_options()?;
     let serde_json::Value::Object(jwks) = &request.jwks else {
-        return Err(Error::new(ErrorCode::InvalidJwks, "\"jwks\" must be a JWKS object"));
+        return Err(Error::new(
+            ErrorCode::InvalidJwks,
+            "\"jwks\" must be a JWKS object",
+        ));
     };
     let keys = KeySet::from_jwks_map(jwks, crate::crypto::Backend::DEFAULT)?;
     verify_grant_token(&keys, &request.token, &options)
@@ -256,9 +295,11 @@ pub fn jwk_thumbprint_json(jwk_json: &str) -> String {
 
 /// Header and payload of a token WITHOUT verification; answer `{"header":…,"payload":…,"verified":false}`.
 pub fn decode_unverified_json(token: &str) -> String {
-    answer_json(crate::jws::decode_unverified(token, DEFAULT_MAX_TOKEN_BYTES).map(|u| {
-        serde_json::json!({ "header": u.header, "payload": u.payload, "verified": false })
-    }))
+    answer_json(
+        crate::jws::decode_unverified(token, DEFAULT_MAX_TOKEN_BYTES).map(
+            |u| serde_json::json!({ "header": u.header, "payload": u.payload, "verified": false }),
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -270,8 +311,13 @@ mod tests {
     fn answers_have_the_documented_shape() {
         assert_eq!(answer_json(Ok(1)), r#"{"ok":true,"value":1}"#);
         let err: Result<u8> = Err(Error::new(ErrorCode::Expired, "x"));
-        assert_eq!(answer_json(err), r#"{"ok":false,"error":{"code":"EXPIRED","message":"x"}}"#);
-        let back: Answer<u8> = serde_json::from_str(r#"{"ok":false,"error":{"code":"EXPIRED","message":"x"}}"#).unwrap();
+        assert_eq!(
+            answer_json(err),
+            r#"{"ok":false,"error":{"code":"EXPIRED","message":"x"}}"#
+        );
+        let back: Answer<u8> =
+            serde_json::from_str(r#"{"ok":false,"error":{"code":"EXPIRED","message":"x"}}"#)
+                .unwrap();
         assert_eq!(back.into_result().unwrap_err().code, ErrorCode::Expired);
     }
 
@@ -280,13 +326,30 @@ mod tests {
         let code = |j: &str| parse_verify_options(j).unwrap_err().code;
         assert_eq!(code(r#"{"issuer":"x"}"#), ErrorCode::InvalidOptions);
         assert_eq!(code(r#"{"now":1}"#), ErrorCode::InvalidOptions);
-        assert_eq!(code(r#"{"now":1,"issuer":"x","requiredScope":["a"]}"#), ErrorCode::InvalidOptions);
-        assert_eq!(code(r#"{"now":1,"issuer":"x","anyIssuer":true}"#), ErrorCode::InvalidOptions);
-        assert_eq!(code(r#"{"now":1,"issuer":"x","audience":"a","anyAudience":true}"#), ErrorCode::InvalidOptions);
-        assert_eq!(code(r#"{"now":1,"issuer":"x","algorithms":["HS256"]}"#), ErrorCode::InvalidOptions);
-        let o = parse_verify_options(r#"{"now":5,"jwksUri":"http://localhost:3001/.well-known/jwks.json","leeway":3}"#)
-            .unwrap();
-        assert_eq!(o.issuer, IssuerPolicy::Expect("http://localhost:3001".into()));
+        assert_eq!(
+            code(r#"{"now":1,"issuer":"x","requiredScope":["a"]}"#),
+            ErrorCode::InvalidOptions
+        );
+        assert_eq!(
+            code(r#"{"now":1,"issuer":"x","anyIssuer":true}"#),
+            ErrorCode::InvalidOptions
+        );
+        assert_eq!(
+            code(r#"{"now":1,"issuer":"x","audience":"a","anyAudience":true}"#),
+            ErrorCode::InvalidOptions
+        );
+        assert_eq!(
+            code(r#"{"now":1,"issuer":"x","algorithms":["HS256"]}"#),
+            ErrorCode::InvalidOptions
+        );
+        let o = parse_verify_options(
+            r#"{"now":5,"jwksUri":"http://localhost:3001/.well-known/jwks.json","leeway":3}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            o.issuer,
+            IssuerPolicy::Expect("http://localhost:3001".into())
+        );
         assert_eq!(o.leeway, 3);
     }
 }

@@ -18,8 +18,8 @@
 use crate::b64;
 use crate::crypto::{Algorithm, VerifyingKey};
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwk::KeySet;
 use crate::json::RejectDuplicates;
+use crate::jwk::KeySet;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -43,7 +43,10 @@ pub struct JwsOptions {
 impl JwsOptions {
     /// Accept only `algorithms`, with the default size limit.
     pub fn new(algorithms: &[Algorithm]) -> Self {
-        JwsOptions { algorithms: algorithms.to_vec(), max_token_bytes: DEFAULT_MAX_TOKEN_BYTES }
+        JwsOptions {
+            algorithms: algorithms.to_vec(),
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+        }
     }
 }
 
@@ -78,12 +81,17 @@ pub fn split(token: &str, max_token_bytes: usize) -> Result<CompactParts<'_>> {
     if token.len() > max_token_bytes {
         return Err(Error::new(
             ErrorCode::TokenTooLarge,
-            format!("token is {} bytes; the limit is {max_token_bytes}", token.len()),
+            format!(
+                "token is {} bytes; the limit is {max_token_bytes}",
+                token.len()
+            ),
         ));
     }
     let mut dots = token.match_indices('.').map(|(i, _)| i);
     let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
-        return Err(Error::malformed("a compact JWS has exactly three dot-separated segments"));
+        return Err(Error::malformed(
+            "a compact JWS has exactly three dot-separated segments",
+        ));
     };
     let (Some(header), Some(payload), Some(signature), Some(signing_input)) = (
         token.get(..first),
@@ -91,12 +99,21 @@ pub fn split(token: &str, max_token_bytes: usize) -> Result<CompactParts<'_>> {
         token.get(second + 1..),
         token.get(..second),
     ) else {
-        return Err(Error::malformed("a compact JWS has exactly three dot-separated segments"));
+        return Err(Error::malformed(
+            "a compact JWS has exactly three dot-separated segments",
+        ));
     };
-    if header.is_empty() || signature.is_empty() {
-        return Err(Error::malformed("empty JWS header or signature segment"));
+    // An empty signature is left to the algorithm check (`alg: none` is then UNSUPPORTED_ALGORITHM) and
+    // to signature verification (a zero-length signature never verifies).
+    if header.is_empty() {
+        return Err(Error::malformed("empty JWS header segment"));
     }
-    Ok(CompactParts { header, payload, signature, signing_input })
+    Ok(CompactParts {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
 }
 
 /// Raw header as parsed, before policy checks.
@@ -141,7 +158,9 @@ impl<'de> Visitor<'de> for RawHeaderVisitor {
                 "b64" => set_once(&mut h.b64, map.next_value::<bool>()?, "b64")?,
                 _ => {
                     if others.contains(&key) {
-                        return Err(de::Error::custom(format_args!("duplicate member name {key:?}")));
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate member name {key:?}"
+                        )));
                     }
                     map.next_value_seed(RejectDuplicates)?;
                     others.push(key);
@@ -173,7 +192,10 @@ pub fn decode_header(header_b64: &str, algorithms: &[Algorithm]) -> Result<Heade
         Some(alg) => {
             return Err(Error::new(
                 ErrorCode::UnsupportedAlgorithm,
-                format!("algorithm {alg} is not allowed here (allowed: {})", names(algorithms)),
+                format!(
+                    "algorithm {alg} is not allowed here (allowed: {})",
+                    names(algorithms)
+                ),
             ));
         }
         None => {
@@ -184,11 +206,16 @@ pub fn decode_header(header_b64: &str, algorithms: &[Algorithm]) -> Result<Heade
             } else {
                 "unknown algorithm"
             };
-            return Err(Error::new(ErrorCode::UnsupportedAlgorithm, format!("{kind}: {alg_name:?}")));
+            return Err(Error::new(
+                ErrorCode::UnsupportedAlgorithm,
+                format!("{kind}: {alg_name:?}"),
+            ));
         }
     };
     if let Some(crit) = &raw.crit {
-        let first = crit.first().ok_or_else(|| Error::malformed("\"crit\" must not be empty"))?;
+        let first = crit
+            .first()
+            .ok_or_else(|| Error::malformed("\"crit\" must not be empty"))?;
         return Err(Error::new(
             ErrorCode::UnsupportedCriticalHeader,
             format!("critical header parameter {first:?} is not supported"),
@@ -209,23 +236,37 @@ pub fn decode_header(header_b64: &str, algorithms: &[Algorithm]) -> Result<Heade
 }
 
 fn names(algorithms: &[Algorithm]) -> String {
-    algorithms.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+    algorithms
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Verifies the signature of `parts` with `key`.
-pub fn verify_signature(key: &VerifyingKey, alg: Algorithm, parts: &CompactParts<'_>) -> Result<()> {
+pub fn verify_signature(
+    key: &VerifyingKey,
+    alg: Algorithm,
+    parts: &CompactParts<'_>,
+) -> Result<()> {
     let mut sig = [0u8; MAX_SIGNATURE_BYTES];
     let len = decode_signature(parts.signature, &mut sig)?;
-    let sig = sig.get(..len).ok_or_else(|| Error::new(ErrorCode::Internal, "signature length"))?;
+    let sig = sig
+        .get(..len)
+        .ok_or_else(|| Error::new(ErrorCode::Internal, "signature length"))?;
     key.verify(alg, parts.signing_input.as_bytes(), sig)
 }
 
 fn decode_signature(sig_b64: &str, out: &mut [u8; MAX_SIGNATURE_BYTES]) -> Result<usize> {
     // A longer encoding cannot hold a signature of any supported algorithm.
-    if sig_b64.len() > MAX_SIGNATURE_BYTES.div_ceil(3) * 4 {
-        return Err(Error::new(ErrorCode::InvalidSignature, "signature is longer than any supported algorithm's"));
+    if sig_b64.len() > (MAX_SIGNATURE_BYTES * 4).div_ceil(3) {
+        return Err(Error::new(
+            ErrorCode::InvalidSignature,
+            "signature is longer than any supported algorithm's",
+        ));
     }
-    b64::decode_slice(sig_b64.as_bytes(), out).ok_or_else(|| Error::malformed("JWS signature is not strict base64url"))
+    b64::decode_slice(sig_b64.as_bytes(), out)
+        .ok_or_else(|| Error::malformed("JWS signature is not strict base64url"))
 }
 
 /// A JWS whose signature has been verified.
@@ -249,7 +290,11 @@ pub fn verify(keys: &KeySet, token: &str, options: &JwsOptions) -> Result<Verifi
 }
 
 /// Verifies a compact JWS with one given key (e.g. the holder key of an SD-JWT key-binding JWT).
-pub fn verify_with_key(key: &VerifyingKey, token: &str, options: &JwsOptions) -> Result<VerifiedJws> {
+pub fn verify_with_key(
+    key: &VerifyingKey,
+    token: &str,
+    options: &JwsOptions,
+) -> Result<VerifiedJws> {
     let parts = split(token, options.max_token_bytes)?;
     let header = decode_header(parts.header, &options.algorithms)?;
     verify_signature(key, header.alg, &parts)?;
@@ -259,7 +304,8 @@ pub fn verify_with_key(key: &VerifyingKey, token: &str, options: &JwsOptions) ->
 
 /// Decodes a base64url payload segment.
 pub fn decode_payload(payload_b64: &str) -> Result<Vec<u8>> {
-    b64::decode(payload_b64.as_bytes()).ok_or_else(|| Error::malformed("JWS payload is not strict base64url"))
+    b64::decode(payload_b64.as_bytes())
+        .ok_or_else(|| Error::malformed("JWS payload is not strict base64url"))
 }
 
 /// Header and payload of a compact JWS as JSON, decoded WITHOUT verifying anything. For inspection tools.
@@ -290,24 +336,51 @@ mod tests {
     use super::*;
 
     fn header(json: &str) -> Result<Header> {
-        decode_header(&b64::encode(json.as_bytes()), &[Algorithm::RS256, Algorithm::ES256])
+        decode_header(
+            &b64::encode(json.as_bytes()),
+            &[Algorithm::RS256, Algorithm::ES256],
+        )
     }
 
     #[test]
     fn header_policy() {
-        assert_eq!(header(r#"{"alg":"RS256","kid":"k"}"#).unwrap().kid.as_deref(), Some("k"));
+        assert_eq!(
+            header(r#"{"alg":"RS256","kid":"k"}"#)
+                .unwrap()
+                .kid
+                .as_deref(),
+            Some("k")
+        );
         let code = |j: &str| header(j).unwrap_err().code;
         assert_eq!(code(r#"{"alg":"none"}"#), ErrorCode::UnsupportedAlgorithm);
         assert_eq!(code(r#"{"alg":"HS256"}"#), ErrorCode::UnsupportedAlgorithm);
         assert_eq!(code(r#"{"alg":"PS256"}"#), ErrorCode::UnsupportedAlgorithm);
         assert_eq!(code(r#"{"alg":"rs256"}"#), ErrorCode::UnsupportedAlgorithm);
         assert_eq!(code(r#"{"kid":"x"}"#), ErrorCode::UnsupportedAlgorithm);
-        assert_eq!(code(r#"{"alg":"RS256","alg":"RS256"}"#), ErrorCode::MalformedToken);
-        assert_eq!(code(r#"{"alg":"RS256","x":1,"x":2}"#), ErrorCode::MalformedToken);
-        assert_eq!(code(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#), ErrorCode::UnsupportedCriticalHeader);
-        assert_eq!(code(r#"{"alg":"RS256","crit":[]}"#), ErrorCode::MalformedToken);
-        assert_eq!(code(r#"{"alg":"RS256","b64":false}"#), ErrorCode::UnsupportedCriticalHeader);
-        assert_eq!(code(r#"{"alg":"RS256","kid":5}"#), ErrorCode::MalformedToken);
+        assert_eq!(
+            code(r#"{"alg":"RS256","alg":"RS256"}"#),
+            ErrorCode::MalformedToken
+        );
+        assert_eq!(
+            code(r#"{"alg":"RS256","x":1,"x":2}"#),
+            ErrorCode::MalformedToken
+        );
+        assert_eq!(
+            code(r#"{"alg":"RS256","crit":["exp"],"exp":1}"#),
+            ErrorCode::UnsupportedCriticalHeader
+        );
+        assert_eq!(
+            code(r#"{"alg":"RS256","crit":[]}"#),
+            ErrorCode::MalformedToken
+        );
+        assert_eq!(
+            code(r#"{"alg":"RS256","b64":false}"#),
+            ErrorCode::UnsupportedCriticalHeader
+        );
+        assert_eq!(
+            code(r#"{"alg":"RS256","kid":5}"#),
+            ErrorCode::MalformedToken
+        );
         assert_eq!(code(r#"["RS256"]"#), ErrorCode::MalformedToken);
     }
 
@@ -315,9 +388,22 @@ mod tests {
     fn split_rules() {
         assert!(split("a.b.c", 100).is_ok());
         assert!(split("a..c", 100).is_ok());
-        assert_eq!(split("a.b", 100).unwrap_err().code, ErrorCode::MalformedToken);
-        assert_eq!(split("a.b.c.d", 100).unwrap_err().code, ErrorCode::MalformedToken);
-        assert_eq!(split("a.b.", 100).unwrap_err().code, ErrorCode::MalformedToken);
-        assert_eq!(split("a.b.c", 4).unwrap_err().code, ErrorCode::TokenTooLarge);
+        assert_eq!(
+            split("a.b", 100).unwrap_err().code,
+            ErrorCode::MalformedToken
+        );
+        assert_eq!(
+            split("a.b.c.d", 100).unwrap_err().code,
+            ErrorCode::MalformedToken
+        );
+        assert_eq!(
+            split(".b.c", 100).unwrap_err().code,
+            ErrorCode::MalformedToken
+        );
+        assert_eq!(split("a.b.", 100).unwrap().signature, "");
+        assert_eq!(
+            split("a.b.c", 4).unwrap_err().code,
+            ErrorCode::TokenTooLarge
+        );
     }
 }
