@@ -8,7 +8,10 @@
 //! * [`jws`] — strict compact JWS parsing and signature verification with algorithm allow-lists.
 //! * [`grant`] — grant-token verification (PROTOCOL.md §4.1) returning a [`grant::VerifiedGrant`].
 //! * [`scope`] — the `resource:action[:constraint]` grammar, exact matching and constraint narrowing.
+//! * [`sdjwt`] — SD-JWT (RFC 9901): presentation verification with key binding, holder presentation, issuance.
 //! * [`status`] — W3C Bitstring and IETF Token status lists (bounded decoding, encoding) and a fail-closed cache.
+//! * [`vc`] — W3C VC-JWT credentials (`AgentGrantCredential` and kin): trusted issuers, validity, subject
+//!   shape and status-list revocation, plus the signed status-list forms.
 //! * [`audit`] — the audit-log hash chain (PROTOCOL.md §8): ECMAScript-exact canonical JSON, entry hashes,
 //!   chain verification including the legacy layouts.
 //! * [`did`] — `did:web` ↔ URL, DID documents (key lookup by DID URL, fragment or `kid`, per purpose),
@@ -32,6 +35,8 @@ pub mod json;
 pub mod jwk;
 pub mod jws;
 pub mod scope;
+pub mod sdjwt;
 pub mod status;
+pub mod vc;
 
 pub use error::{Error, ErrorCode, Result};
