@@ -353,3 +353,411 @@ mod tests {
         assert_eq!(o.leeway, 3);
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Credentials: SD-JWT, VC-JWT, status lists, audit chains.
+// ---------------------------------------------------------------------------------------------------------
+
+/// JSON form of [`crate::sdjwt::SdJwtVerifyOptions`] (camelCase; unknown fields rejected).
+///
+/// Key binding is required exactly when `keyBinding: {nonce, audience}` is given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SdJwtVerifyOptionsJson {
+    /// Current time, Unix seconds (required).
+    pub now: Option<u64>,
+    /// Expected issuer (`iss`).
+    pub issuer: Option<String>,
+    /// Accept any issuer (explicit opt-out).
+    #[serde(default)]
+    pub any_issuer: bool,
+    /// Clock skew tolerance in seconds.
+    #[serde(alias = "leeway")]
+    pub clock_tolerance: Option<u64>,
+    /// Issuer-JWT algorithms (default `["RS256"]`).
+    pub algorithms: Option<Vec<String>>,
+    /// Accepted issuer-JWT `typ` values (default `dc+sd-jwt` and `vc+sd-jwt`).
+    pub types: Option<Vec<String>>,
+    /// Require `exp` (default true).
+    pub require_exp: Option<bool>,
+    /// Required key binding: the expected KB-JWT `nonce` and `aud`.
+    pub key_binding: Option<KeyBindingJson>,
+    /// KB-JWT algorithms (default ES256, EdDSA, RS256, PS256).
+    pub kb_algorithms: Option<Vec<String>>,
+    /// Largest accepted KB-JWT age in seconds (default 300).
+    pub kb_max_age: Option<u64>,
+    /// Size limit of the presentation in bytes (default 64 KiB).
+    pub max_presentation_bytes: Option<usize>,
+    /// Limit on the number of disclosures (default 256).
+    pub max_disclosures: Option<usize>,
+}
+
+/// The key binding a verifier requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyBindingJson {
+    /// The verifier's nonce.
+    pub nonce: String,
+    /// The verifier's identifier (`aud`).
+    pub audience: String,
+}
+
+fn parse_algorithms(names: Option<Vec<String>>, default: Vec<Algorithm>) -> Result<Vec<Algorithm>> {
+    match names {
+        None => Ok(default),
+        Some(names) if names.is_empty() => {
+            Err(invalid_options("an algorithm list must not be empty"))
+        }
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                Algorithm::from_name(n)
+                    .ok_or_else(|| invalid_options(format!("unknown algorithm {n:?}")))
+            })
+            .collect(),
+    }
+}
+
+fn issuer_policy(issuer: Option<String>, any: bool) -> Result<IssuerPolicy> {
+    match (issuer, any) {
+        (Some(_), true) => Err(invalid_options(
+            "give either \"issuer\" or \"anyIssuer\", not both",
+        )),
+        (Some(issuer), false) => Ok(IssuerPolicy::Expect(issuer)),
+        (None, true) => Ok(IssuerPolicy::Any),
+        (None, false) => Err(invalid_options(
+            "an expected issuer is required: give \"issuer\" or \"anyIssuer\": true",
+        )),
+    }
+}
+
+impl SdJwtVerifyOptionsJson {
+    /// Validates and converts into typed options.
+    pub fn into_options(self) -> Result<crate::sdjwt::SdJwtVerifyOptions> {
+        use crate::sdjwt::{KeyBindingPolicy, SdJwtVerifyOptions};
+        let now = self
+            .now
+            .ok_or_else(|| invalid_options("\"now\" (Unix seconds) is required"))?;
+        let mut options =
+            SdJwtVerifyOptions::new(issuer_policy(self.issuer, self.any_issuer)?, now);
+        options.leeway = self.clock_tolerance.unwrap_or(0);
+        options.algorithms = parse_algorithms(self.algorithms, options.algorithms)?;
+        options.kb_algorithms = parse_algorithms(self.kb_algorithms, options.kb_algorithms)?;
+        if let Some(types) = self.types {
+            options.types = types;
+        }
+        if let Some(require_exp) = self.require_exp {
+            options.require_exp = require_exp;
+        }
+        if let Some(age) = self.kb_max_age {
+            options.kb_max_age = age;
+        }
+        if let Some(limit) = self.max_presentation_bytes {
+            options.max_presentation_bytes = limit;
+        }
+        if let Some(limit) = self.max_disclosures {
+            options.max_disclosures = limit;
+        }
+        options.key_binding = match self.key_binding {
+            None => KeyBindingPolicy::NotRequired,
+            Some(KeyBindingJson { nonce, audience }) => {
+                KeyBindingPolicy::Required { nonce, audience }
+            }
+        };
+        Ok(options)
+    }
+}
+
+/// JSON form of a verified SD-JWT presentation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedSdJwtJson {
+    /// Issuer-JWT `alg`, `kid` and `typ`.
+    pub header: serde_json::Value,
+    /// The processed payload.
+    pub claims: serde_json::Value,
+    /// The processed `vc.credentialSubject` (upstream `disclosedClaims`) for the `vc+sd-jwt` profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosed_claims: Option<serde_json::Value>,
+    /// `_sd_alg` of the credential.
+    pub hash_alg: crate::sdjwt::HashAlg,
+    /// Whether a KB-JWT was present and verified.
+    pub key_bound: bool,
+    /// The KB-JWT's `nonce`, `aud` and `iat`, when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_binding: Option<serde_json::Value>,
+}
+
+impl From<crate::sdjwt::VerifiedSdJwt> for VerifiedSdJwtJson {
+    fn from(v: crate::sdjwt::VerifiedSdJwt) -> Self {
+        VerifiedSdJwtJson {
+            header: serde_json::json!({"alg": v.header.alg.name(), "kid": v.header.kid, "typ": v.header.typ}),
+            claims: v.claims,
+            disclosed_claims: v.disclosed_claims,
+            hash_alg: v.hash_alg,
+            key_bound: v.key_bound,
+            key_binding: v.key_binding.map(|kb| {
+                serde_json::json!({"nonce": kb.nonce, "audience": kb.audience, "issuedAt": kb.issued_at})
+            }),
+        }
+    }
+}
+
+fn parse_request<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("request is not valid: {e}"),
+        )
+    })
+}
+
+fn parse_options<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| invalid_options(format!("options are not valid: {e}")))
+}
+
+fn key_set_from_value(jwks: &serde_json::Value) -> Result<KeySet> {
+    let serde_json::Value::Object(map) = jwks else {
+        return Err(Error::new(
+            ErrorCode::InvalidJwks,
+            "\"jwks\" must be a JWKS object",
+        ));
+    };
+    KeySet::from_jwks_map(map, crate::crypto::Backend::DEFAULT)
+}
+
+/// Verifies an SD-JWT presentation with an already built key set; options and answer as JSON
+/// (the value is a [`VerifiedSdJwtJson`]).
+pub fn verify_sd_jwt_with_keys_json(
+    keys: &KeySet,
+    presentation: &str,
+    options_json: &str,
+) -> String {
+    answer_json((|| {
+        let options: SdJwtVerifyOptionsJson = parse_options(
+            serde_json::from_str(options_json)
+                .map_err(|e| invalid_options(format!("options are not JSON: {e}")))?,
+        )?;
+        let verified =
+            crate::sdjwt::verify_presentation(keys, presentation, &options.into_options()?)?;
+        Ok(VerifiedSdJwtJson::from(verified))
+    })())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifySdJwtRequest {
+    jwks: serde_json::Value,
+    presentation: String,
+    options: serde_json::Value,
+}
+
+/// Verifies a self-contained request `{"jwks":…,"presentation":…,"options":…}`; answer as JSON.
+pub fn verify_sd_jwt_json(request_json: &str) -> String {
+    answer_json((|| {
+        let request: VerifySdJwtRequest = parse_request(request_json)?;
+        let options: SdJwtVerifyOptionsJson = parse_options(request.options)?;
+        let keys = key_set_from_value(&request.jwks)?;
+        let verified = crate::sdjwt::verify_presentation(
+            &keys,
+            &request.presentation,
+            &options.into_options()?,
+        )?;
+        Ok(VerifiedSdJwtJson::from(verified))
+    })())
+}
+
+/// A claim path given as dotted text (`"credentialSubject.scopes"`) or as explicit segments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClaimPathJson {
+    /// Dotted text.
+    Dotted(String),
+    /// Explicit segments (names, or array indices as decimal strings).
+    Segments(Vec<String>),
+}
+
+impl From<ClaimPathJson> for crate::sdjwt::ClaimPath {
+    fn from(p: ClaimPathJson) -> Self {
+        match p {
+            ClaimPathJson::Dotted(text) => crate::sdjwt::ClaimPath::parse(&text),
+            ClaimPathJson::Segments(segments) => crate::sdjwt::ClaimPath::new(segments),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PresentSdJwtRequest {
+    sd_jwt: String,
+    disclose: Vec<ClaimPathJson>,
+}
+
+/// Builds a holder presentation (no key binding) from `{"sdJwt":…,"disclose":[paths]}`; the answer value is
+/// the presentation string.
+pub fn present_sd_jwt_json(request_json: &str) -> String {
+    answer_json((|| {
+        let request: PresentSdJwtRequest = parse_request(request_json)?;
+        let paths: Vec<crate::sdjwt::ClaimPath> =
+            request.disclose.into_iter().map(Into::into).collect();
+        crate::sdjwt::present(&request.sd_jwt, &paths)
+    })())
+}
+
+/// JSON form of [`crate::vc::VcVerifyOptions`] (camelCase; unknown fields rejected).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VcVerifyOptionsJson {
+    /// Current time, Unix seconds (required).
+    pub now: Option<u64>,
+    /// Trusted issuer DIDs (required, non-empty).
+    #[serde(default)]
+    pub trusted_issuers: Vec<String>,
+    /// Accepted credential types (default: the three Grantex types).
+    pub expected_types: Option<Vec<String>>,
+    /// Accepted algorithms (default `["RS256"]`).
+    pub algorithms: Option<Vec<String>>,
+    /// Clock skew tolerance in seconds.
+    #[serde(alias = "leeway")]
+    pub clock_tolerance: Option<u64>,
+    /// Fail when a referenced status list is not provided (default true).
+    pub status_required: Option<bool>,
+    /// Required prefix of every `statusListCredential` URL.
+    pub status_url_prefix: Option<String>,
+    /// Require an expiry (default true).
+    pub require_expiry: Option<bool>,
+}
+
+impl VcVerifyOptionsJson {
+    /// Validates and converts into typed options.
+    pub fn into_options(self) -> Result<crate::vc::VcVerifyOptions> {
+        let now = self
+            .now
+            .ok_or_else(|| invalid_options("\"now\" (Unix seconds) is required"))?;
+        let mut options = crate::vc::VcVerifyOptions::new(self.trusted_issuers, now);
+        if let Some(types) = self.expected_types {
+            options.expected_types = types;
+        }
+        options.algorithms = parse_algorithms(self.algorithms, options.algorithms)?;
+        options.leeway = self.clock_tolerance.unwrap_or(0);
+        if let Some(required) = self.status_required {
+            options.status_required = required;
+        }
+        options.status_url_prefix = self.status_url_prefix;
+        if let Some(required) = self.require_expiry {
+            options.require_expiry = required;
+        }
+        Ok(options)
+    }
+}
+
+/// A status list handed over in JSON: a W3C `encodedList` (bare string, or an object with optional
+/// `statusSize`) or an IETF `{bits, lst}` pair. The caller has verified where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum StatusListJson {
+    /// A W3C `encodedList` with one bit per entry.
+    Encoded(String),
+    /// W3C StatusList2021 / BitstringStatusList.
+    #[serde(rename_all = "camelCase")]
+    Bitstring {
+        /// base64url (or multibase `u…`) GZIP bitstring.
+        encoded_list: String,
+        /// Bits per entry (default 1).
+        #[serde(default)]
+        status_size: Option<u8>,
+    },
+    /// IETF Token Status List.
+    Token {
+        /// Bits per entry (1, 2, 4 or 8).
+        bits: u8,
+        /// base64url ZLIB bytes.
+        lst: String,
+    },
+}
+
+impl StatusListJson {
+    /// Decodes the list with the default bounds.
+    pub fn decode(&self) -> Result<crate::status::StatusList> {
+        use crate::status::{BitstringStatusList, StatusListLimits, TokenStatusList};
+        Ok(match self {
+            StatusListJson::Encoded(encoded_list) => {
+                BitstringStatusList::decode(encoded_list)?.into()
+            }
+            StatusListJson::Bitstring {
+                encoded_list,
+                status_size,
+            } => BitstringStatusList::decode_with(
+                encoded_list,
+                status_size.unwrap_or(1),
+                &StatusListLimits::default(),
+            )?
+            .into(),
+            StatusListJson::Token { bits, lst } => TokenStatusList::decode(*bits, lst)?.into(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifyCredentialRequest {
+    jwks: serde_json::Value,
+    credential: String,
+    options: serde_json::Value,
+    #[serde(default)]
+    status_lists: std::collections::HashMap<String, StatusListJson>,
+}
+
+fn verify_credential_request(request_json: &str) -> Result<crate::vc::VerifiedCredential> {
+    let request: VerifyCredentialRequest = parse_request(request_json)?;
+    let options: VcVerifyOptionsJson = parse_options(request.options)?;
+    let options = options.into_options()?;
+    let keys = key_set_from_value(&request.jwks)?;
+    let mut lists = std::collections::HashMap::with_capacity(request.status_lists.len());
+    for (uri, list) in request.status_lists {
+        lists.insert(uri, list.decode()?);
+    }
+    let source = if lists.is_empty() {
+        crate::vc::StatusSource::None
+    } else {
+        crate::vc::StatusSource::Lists(&lists)
+    };
+    crate::vc::verify_credential(&keys, &request.credential, &options, source)
+}
+
+/// Verifies a VC-JWT from `{"jwks":…,"credential":…,"options":…,"statusLists":{url: list}}`; the answer
+/// value is a [`crate::vc::VerifiedCredential`].
+pub fn verify_credential_json(request_json: &str) -> String {
+    answer_json(verify_credential_request(request_json))
+}
+
+/// As [`verify_credential_json`], but answers in upstream's `POST /v1/credentials/verify` shape
+/// (`{valid, vcId, payload, …}` / `{valid:false, error, …}`) with the compatibility keys of IMPROVEMENTS.md
+/// item 29. Never an error answer: failures are `valid:false`.
+pub fn verify_credential_upstream_json(request_json: &str) -> String {
+    crate::vc::upstream_verify_response(&verify_credential_request(request_json)).to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StatusCheckRequest {
+    list: StatusListJson,
+    index: u64,
+}
+
+/// Reads one entry of a status list: `{"list":{…},"index":n}` → value `{"status":n}`; the caller decides
+/// what a non-zero status means (see [`crate::status::check_status_value`]).
+pub fn status_list_get_json(request_json: &str) -> String {
+    answer_json((|| {
+        let request: StatusCheckRequest = parse_request(request_json)?;
+        let status = request.list.decode()?.get_status(request.index)?;
+        Ok(serde_json::json!({ "status": status }))
+    })())
+}
+
+/// Verifies an audit hash chain given as the JSON text of an entry array; the answer value is the
+/// [`crate::audit::ChainReport`] (a broken chain is a report with `valid:false`, not an error).
+pub fn verify_audit_chain_json(entries_json: &str) -> String {
+    answer_json(crate::audit::verify_chain_json(entries_json))
+}

@@ -34,15 +34,15 @@ fn strings(v: &Value) -> Vec<String> {
 
 fn case_options(case: &Value) -> SdJwtVerifyOptions {
     let o = &case["options"];
-    let issuer = match &o["issuer"] {
-        Value::String(iss) => IssuerPolicy::Expect(iss.clone()),
-        Value::Null => IssuerPolicy::Any,
-        other => panic!("issuer {other}"),
+    let issuer = match (&o["issuer"], &o["anyIssuer"]) {
+        (Value::String(iss), Value::Null) => IssuerPolicy::Expect(iss.clone()),
+        (Value::Null, Value::Bool(true)) => IssuerPolicy::Any,
+        other => panic!("issuer {other:?}"),
     };
     let mut options = SdJwtVerifyOptions::new(issuer, case["now"].as_u64().unwrap());
     for (name, value) in o.as_object().unwrap() {
         match name.as_str() {
-            "issuer" => {}
+            "issuer" | "anyIssuer" => {}
             "algorithms" => options.algorithms = algorithms(value),
             "types" => options.types = strings(value),
             "requireExp" => options.require_exp = value.as_bool().unwrap(),
