@@ -80,6 +80,14 @@ enum Command {
     /// Inspect JSON Web Key Sets.
     #[command(subcommand)]
     Jwks(jwks::Command),
+    /// Run the Grantex HTTP server (SQLite under --data-dir by default, or PostgreSQL).
+    Serve(grantex_server::config::ServeArgs),
+    /// Manage the server's grant-signing key ring.
+    #[command(subcommand)]
+    Keys(grantex_server::admin::KeysCommand),
+    /// Manage the server's developer accounts.
+    #[command(subcommand)]
+    Developers(grantex_server::admin::DevelopersCommand),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -89,6 +97,10 @@ pub(crate) fn run() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Jwks(command) => jwks::run(command),
+        // Long-running commands own their exit status.
+        Command::Serve(args) => return grantex_server::serve::run(args),
+        Command::Keys(command) => return grantex_server::admin::run_keys(command),
+        Command::Developers(command) => return grantex_server::admin::run_developers(command),
     };
     outcome.finish()
 }

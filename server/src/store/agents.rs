@@ -1,0 +1,249 @@
+//! Agents (PROTOCOL.md §10.2). Deletion is a soft delete that first revokes everything issued to the agent
+//! (IMP-12); deleted agents are invisible to every read.
+
+use super::{Store, StoreError, StoreResult, db_ms, parse_string_list, string_list_json};
+use crate::ids;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// `active` or `suspended`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentStatus {
+    /// Can be authorized.
+    Active,
+    /// Cannot be authorized, exchanged, refreshed or delegated to.
+    Suspended,
+}
+
+impl AgentStatus {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentStatus::Active => "active",
+            AgentStatus::Suspended => "suspended",
+        }
+    }
+
+    /// Parses the wire form.
+    pub fn parse(text: &str) -> Option<AgentStatus> {
+        match text {
+            "active" => Some(AgentStatus::Active),
+            "suspended" => Some(AgentStatus::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// An agent row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    /// `ag_…`.
+    pub id: String,
+    /// Owner.
+    pub developer_id: String,
+    /// Trimmed, non-blank.
+    pub name: String,
+    /// Free text, default empty.
+    pub description: String,
+    /// Registered scopes.
+    pub scopes: Vec<String>,
+    /// Active or suspended.
+    pub status: AgentStatus,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+impl Agent {
+    /// `did:grantex:<agentId>`.
+    pub fn did(&self) -> String {
+        format!("did:grantex:{}", self.id)
+    }
+}
+
+/// Fields of a new agent (validated by the route).
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    /// Trimmed name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Scopes.
+    pub scopes: Vec<String>,
+}
+
+/// A partial update (validated by the route); `None` leaves the field unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct AgentPatch {
+    /// New trimmed name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New scopes.
+    pub scopes: Option<Vec<String>>,
+    /// New status.
+    pub status: Option<AgentStatus>,
+}
+
+const AGENT_COLUMNS: &str =
+    "id, developer_id, name, description, scopes, status, created_at, updated_at";
+
+fn agent_from_row(row: &AnyRow) -> StoreResult<Agent> {
+    let status: String = row.try_get("status")?;
+    Ok(Agent {
+        id: row.try_get("id")?,
+        developer_id: row.try_get("developer_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        scopes: parse_string_list("agents.scopes", &row.try_get::<String, _>("scopes")?)?,
+        status: AgentStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("agent status {status:?}")))?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Inserts a new active agent for `developer_id`.
+    pub async fn create_agent(&self, developer_id: &str, new: NewAgent) -> StoreResult<Agent> {
+        let now = db_ms(crate::time::now_ms());
+        let agent = Agent {
+            id: ids::new_id(ids::prefix::AGENT),
+            developer_id: developer_id.to_owned(),
+            name: new.name,
+            description: new.description,
+            scopes: new.scopes,
+            status: AgentStatus::Active,
+            created_at: now,
+            updated_at: now,
+        };
+        sqlx::query(
+            "INSERT INTO agents (id, developer_id, name, description, scopes, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(&agent.id)
+        .bind(&agent.developer_id)
+        .bind(&agent.name)
+        .bind(&agent.description)
+        .bind(string_list_json(&agent.scopes))
+        .bind(agent.status.as_str())
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(agent)
+    }
+
+    /// The developer's live (not deleted) agents, newest first.
+    pub async fn list_agents(&self, developer_id: &str) -> StoreResult<Vec<Agent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE developer_id = $1 AND deleted_at IS NULL \
+             ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(developer_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(agent_from_row).collect()
+    }
+
+    /// One of the developer's live agents; `None` for unknown, deleted or foreign ids.
+    pub async fn get_agent(
+        &self,
+        developer_id: &str,
+        agent_id: &str,
+    ) -> StoreResult<Option<Agent>> {
+        let row = sqlx::query(&format!(
+            "SELECT {AGENT_COLUMNS} FROM agents WHERE id = $1 AND developer_id = $2 AND deleted_at IS NULL"
+        ))
+        .bind(agent_id)
+        .bind(developer_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(agent_from_row).transpose()
+    }
+
+    /// Applies `patch`; `None` when the agent is not one of the developer's live agents.
+    pub async fn update_agent(
+        &self,
+        developer_id: &str,
+        agent_id: &str,
+        patch: AgentPatch,
+    ) -> StoreResult<Option<Agent>> {
+        let now = db_ms(crate::time::now_ms());
+        let row = sqlx::query(&format!(
+            "UPDATE agents SET \
+               name = COALESCE($3, name), \
+               description = COALESCE($4, description), \
+               scopes = COALESCE($5, scopes), \
+               status = COALESCE($6, status), \
+               updated_at = $7 \
+             WHERE id = $1 AND developer_id = $2 AND deleted_at IS NULL \
+             RETURNING {AGENT_COLUMNS}"
+        ))
+        .bind(agent_id)
+        .bind(developer_id)
+        .bind(patch.name)
+        .bind(patch.description)
+        .bind(patch.scopes.as_deref().map(string_list_json))
+        .bind(patch.status.map(|s| s.as_str().to_owned()))
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(agent_from_row).transpose()
+    }
+
+    /// Deletes an agent (PROTOCOL.md §7.5 with IMP-12), in one transaction: revokes its grants, their
+    /// tokens and refresh tokens, expires its pending authorization requests, then soft-deletes the agent.
+    /// Audit entries are kept. `false` when the agent is not one of the developer's live agents.
+    pub async fn delete_agent(&self, developer_id: &str, agent_id: &str) -> StoreResult<bool> {
+        let now = db_ms(crate::time::now_ms());
+        let mut tx = self.pool().begin().await?;
+        let deleted = sqlx::query(
+            "UPDATE agents SET deleted_at = $3, updated_at = $3 \
+             WHERE id = $1 AND developer_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(agent_id)
+        .bind(developer_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if deleted == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE tokens SET revoked = 1, revoked_at = $2 \
+             WHERE revoked = 0 AND grant_id IN (SELECT id FROM grants WHERE agent_id = $1)",
+        )
+        .bind(agent_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked = 1 \
+             WHERE revoked = 0 AND grant_id IN (SELECT id FROM grants WHERE agent_id = $1)",
+        )
+        .bind(agent_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE grants SET status = 'revoked', revoked_at = $2, updated_at = $2 \
+             WHERE agent_id = $1 AND status = 'active'",
+        )
+        .bind(agent_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE auth_requests SET status = 'expired', updated_at = $2 \
+             WHERE agent_id = $1 AND status IN ('pending', 'approved')",
+        )
+        .bind(agent_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
