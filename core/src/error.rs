@@ -42,6 +42,7 @@
 //! | 31 | `BROKEN_CHAIN` | an audit-log hash chain does not verify |
 //! | 32 | `INVALID_INPUT` | an API request (JSON form) is not well formed |
 //! | 33 | `INTERNAL` | a bug: an invariant of this library failed (never expected) |
+//! | 34 | `JWKS_UNAVAILABLE` | raised by binding and tool I/O layers only (never by the core): the key set could not be fetched or read |
 
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -117,11 +118,14 @@ pub enum ErrorCode {
     InvalidInput,
     /// An internal invariant failed; this is a bug.
     Internal,
+    /// The key set could not be fetched or read. Raised by the I/O layers of bindings and tools (the core
+    /// performs no I/O) so that every runtime reports the same code.
+    JwksUnavailable,
 }
 
 impl ErrorCode {
     /// Every code, in the order of the documentation table (index + 1 = C status number).
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::MalformedToken,
         ErrorCode::TokenTooLarge,
         ErrorCode::UnsupportedAlgorithm,
@@ -155,6 +159,7 @@ impl ErrorCode {
         ErrorCode::BrokenChain,
         ErrorCode::InvalidInput,
         ErrorCode::Internal,
+        ErrorCode::JwksUnavailable,
     ];
 
     /// The stable string form, e.g. `"INVALID_SIGNATURE"`.
@@ -193,6 +198,7 @@ impl ErrorCode {
             ErrorCode::BrokenChain => "BROKEN_CHAIN",
             ErrorCode::InvalidInput => "INVALID_INPUT",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::JwksUnavailable => "JWKS_UNAVAILABLE",
         }
     }
 

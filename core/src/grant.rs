@@ -540,8 +540,8 @@ const PRODUCTION_ISSUER: &str = "https://grantex.dev";
 /// Derives the JWKS URL and issuer exactly as the upstream SDKs do (PROTOCOL.md §4.2):
 ///
 /// 1. `issuer_did` of the form `did:web:<rest>` → `https://<rest with ':' → '/'>` is the issuer (unless
-///    `issuer` is given) and `<that>/.well-known/jwks.json` the JWKS. `%3A` is deliberately not decoded,
-///    matching the SDKs; other DID methods are ignored.
+///    `issuer` is given) and `<that>/.well-known/jwks.json` the JWKS, even when `jwks_uri` is given (as the
+///    Python SDK does). `%3A` is deliberately not decoded, matching the SDKs; other DID methods are ignored.
 /// 2. Otherwise the issuer, if not given, comes from `jwks_uri`: the production JWKS maps to
 ///    `https://grantex.dev`; else the `/.well-known/jwks.json` suffix (or a trailing `/`) is removed.
 /// 3. With only `issuer`, the JWKS is `<issuer>/.well-known/jwks.json`.
@@ -554,9 +554,10 @@ pub fn resolve_issuer(
         if rest.is_empty() {
             return Err(Error::new(ErrorCode::InvalidOptions, "issuerDid \"did:web:\" names no host"));
         }
+        // The SDKs always fetch the DID's JWKS, even when a jwksUri is passed too.
         let base = format!("https://{}", rest.replace(':', "/"));
         return Ok(IssuerResolution {
-            jwks_uri: jwks_uri.map_or_else(|| format!("{base}{WELL_KNOWN_JWKS}"), str::to_owned),
+            jwks_uri: format!("{base}{WELL_KNOWN_JWKS}"),
             issuer: issuer.map_or(base, str::to_owned),
         });
     }
@@ -599,6 +600,8 @@ mod tests {
         assert_eq!(did.issuer, "https://example.com/tenants/a");
         assert_eq!(did.jwks_uri, "https://example.com/tenants/a/.well-known/jwks.json");
         assert_eq!(r(None, None, Some("did:web:localhost%3A3001")).issuer, "https://localhost%3A3001");
+        let both = r(Some("https://other.test/jwks"), None, Some("did:web:grantex.dev"));
+        assert_eq!(both.jwks_uri, "https://grantex.dev/.well-known/jwks.json");
         assert_eq!(r(None, Some("https://i.test/"), None).jwks_uri, "https://i.test/.well-known/jwks.json");
         assert_eq!(resolve_issuer(None, None, Some("did:web:")).unwrap_err().code, ErrorCode::InvalidOptions);
         assert_eq!(resolve_issuer(None, None, Some("did:key:z6Mk")).unwrap_err().code, ErrorCode::InvalidOptions);

@@ -12,6 +12,7 @@
 //! Error codes are the core's [`grantex_core::ErrorCode`] strings plus two of this tool's own:
 //! [`JWKS_UNAVAILABLE`] and [`INPUT_UNAVAILABLE`].
 
+mod credentials;
 mod decode;
 mod fetch;
 mod input;
@@ -80,6 +81,8 @@ enum Command {
     /// Inspect JSON Web Key Sets.
     #[command(subcommand)]
     Jwks(jwks::Command),
+    #[command(flatten)]
+    Credentials(credentials::Command),
     /// Run the Grantex HTTP server (SQLite under --data-dir by default, or PostgreSQL).
     Serve(grantex_server::config::ServeArgs),
     /// Manage the server's grant-signing key ring.
@@ -97,6 +100,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Jwks(command) => jwks::run(command),
+        Command::Credentials(command) => return credentials::run(command),
         // Long-running commands own their exit status.
         Command::Serve(args) => return grantex_server::serve::run(args),
         Command::Keys(command) => return grantex_server::admin::run_keys(command),
