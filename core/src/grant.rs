@@ -21,8 +21,8 @@ use crate::json::RejectDuplicates;
 use crate::jwk::KeySet;
 use crate::jws::{self, DEFAULT_MAX_TOKEN_BYTES};
 use crate::status::{StatusListCache, StatusReference};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -191,7 +191,11 @@ impl<'de> Visitor<'de> for ClaimVisitor {
                 _ => all_strings = false,
             }
         }
-        Ok(if all_strings { Claim::StrArray(items) } else { Claim::Other("an array with non-string items") })
+        Ok(if all_strings {
+            Claim::StrArray(items)
+        } else {
+            Claim::Other("an array with non-string items")
+        })
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Claim<'de>, A::Error> {
         crate::json::reject_duplicate_members(map)?;
@@ -267,7 +271,9 @@ impl<'de> Visitor<'de> for RawClaimsVisitor {
                 }
                 other => {
                     if others.contains(&key) {
-                        return Err(de::Error::custom(format_args!("duplicate member name {other:?}")));
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate member name {other:?}"
+                        )));
                     }
                     if c.foreign_kind.is_none() {
                         c.foreign_kind = match other {
@@ -283,7 +289,9 @@ impl<'de> Visitor<'de> for RawClaimsVisitor {
                 }
             };
             if slot.is_some() {
-                return Err(de::Error::custom(format_args!("duplicate member name {key:?}")));
+                return Err(de::Error::custom(format_args!(
+                    "duplicate member name {key:?}"
+                )));
             }
             *slot = Some(map.next_value::<Claim<'de>>()?);
         }
@@ -298,13 +306,19 @@ impl<'de> Deserialize<'de> for RawClaims<'de> {
 }
 
 fn missing(name: &str) -> Error {
-    Error::new(ErrorCode::MissingClaim, format!("grant token is missing required claim {name:?}"))
+    Error::new(
+        ErrorCode::MissingClaim,
+        format!("grant token is missing required claim {name:?}"),
+    )
 }
 
 fn wrong_type(name: &str, expected: &str, found: &Claim<'_>) -> Error {
     Error::new(
         ErrorCode::InvalidClaim,
-        format!("claim {name:?} must be {expected}, found {}", found.type_name()),
+        format!(
+            "claim {name:?} must be {expected}, found {}",
+            found.type_name()
+        ),
     )
 }
 
@@ -312,7 +326,10 @@ fn required_string<'a>(claim: Option<Claim<'a>>, name: &str) -> Result<Cow<'a, s
     match claim {
         None => Err(missing(name)),
         Some(Claim::Str(s)) if !s.is_empty() => Ok(s),
-        Some(Claim::Str(_)) => Err(Error::new(ErrorCode::InvalidClaim, format!("claim {name:?} is empty"))),
+        Some(Claim::Str(_)) => Err(Error::new(
+            ErrorCode::InvalidClaim,
+            format!("claim {name:?} is empty"),
+        )),
         Some(other) => Err(wrong_type(name, "a non-empty string", &other)),
     }
 }
@@ -332,7 +349,9 @@ fn integer(claim: Claim<'_>, name: &str) -> Result<u64> {
 }
 
 fn required_integer(claim: Option<Claim<'_>>, name: &str) -> Result<u64> {
-    claim.ok_or_else(|| missing(name)).and_then(|c| integer(c, name))
+    claim
+        .ok_or_else(|| missing(name))
+        .and_then(|c| integer(c, name))
 }
 
 /// Header `typ` values a grant token may carry: none (upstream), `JWT`, or the RFC 9068 access-token type
@@ -344,13 +363,90 @@ fn grant_typ_allowed(typ: &str) -> bool {
 }
 
 /// Verifies a grant token against `keys` under `options` (PROTOCOL.md §4.1).
-pub fn verify_grant_token(keys: &KeySet, token: &str, options: &VerifyOptions) -> Result<VerifiedGrant> {
+pub fn verify_grant_token(
+    keys: &KeySet,
+    token: &str,
+    options: &VerifyOptions,
+) -> Result<VerifiedGrant> {
     let parts = jws::split(token, options.max_token_bytes)?;
     let header = jws::decode_header(parts.header, &options.algorithms)?;
     let key = keys.select(header.alg, header.kid.as_deref())?;
     jws::verify_signature(key, header.alg, &parts)?;
+    check_after_signature(&parts, &header, options)
+}
+
+/// What a caller must check itself when the signature is verified outside the core (see
+/// [`begin_external_signature_check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalSignatureCheck {
+    /// The header's algorithm (already allowed by the options).
+    pub alg: Algorithm,
+    /// RFC 7638 thumbprint of the one key of the set that must verify the signature.
+    pub key_thumbprint: String,
+    /// The ASCII `header.payload` the signature covers.
+    pub signing_input: String,
+    /// The decoded signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// First half of a verification whose signature is checked elsewhere — for runtimes where a platform API
+/// verifies RSA faster than this library can (WebCrypto in browsers and edge functions, where pure-Rust RSA
+/// in wasm is several times slower). Runs every check that precedes the signature (size, structure, `alg`
+/// allow-list, `crit`, key selection) exactly as [`verify_grant_token`] does, and returns what the caller
+/// must verify. The caller then passes its verdict to [`complete_external_signature_check`], which runs
+/// every later check; the error codes and their order are the same as [`verify_grant_token`]'s.
+pub fn begin_external_signature_check(
+    keys: &KeySet,
+    token: &str,
+    options: &VerifyOptions,
+) -> Result<ExternalSignatureCheck> {
+    let parts = jws::split(token, options.max_token_bytes)?;
+    let header = jws::decode_header(parts.header, &options.algorithms)?;
+    let key_thumbprint = keys
+        .select_thumbprint(header.alg, header.kid.as_deref())?
+        .to_owned();
+    let signature = crate::b64::decode(parts.signature.as_bytes())
+        .ok_or_else(|| Error::malformed("JWS signature is not strict base64url"))?;
+    Ok(ExternalSignatureCheck {
+        alg: header.alg,
+        key_thumbprint,
+        signing_input: parts.signing_input.to_owned(),
+        signature,
+    })
+}
+
+/// Second half of [`begin_external_signature_check`]: `signature_valid` is the caller's verdict on the
+/// signature it was handed for this same token and key set. `false` is [`ErrorCode::InvalidSignature`];
+/// `true` continues with the token-kind, claim, issuer, time, audience, depth and scope checks.
+pub fn complete_external_signature_check(
+    keys: &KeySet,
+    token: &str,
+    options: &VerifyOptions,
+    signature_valid: bool,
+) -> Result<VerifiedGrant> {
+    let parts = jws::split(token, options.max_token_bytes)?;
+    let header = jws::decode_header(parts.header, &options.algorithms)?;
+    keys.select(header.alg, header.kid.as_deref())?;
+    if !signature_valid {
+        return Err(Error::new(
+            ErrorCode::InvalidSignature,
+            "signature verification failed",
+        ));
+    }
+    check_after_signature(&parts, &header, options)
+}
+
+fn check_after_signature(
+    parts: &jws::CompactParts<'_>,
+    header: &jws::Header,
+    options: &VerifyOptions,
+) -> Result<VerifiedGrant> {
     if let Some(typ) = header.typ.as_deref().filter(|t| !grant_typ_allowed(t)) {
-        return Err(Error::new(ErrorCode::WrongTokenType, format!("token type {typ:?} is not a grant token")));
+        return Err(Error::new(
+            ErrorCode::WrongTokenType,
+            format!("token type {typ:?} is not a grant token"),
+        ));
     }
     let payload = jws::decode_payload(parts.payload)?;
     let raw: RawClaims<'_> = serde_json::from_slice(&payload)
@@ -384,7 +480,13 @@ fn check_claims(raw: RawClaims<'_>, options: &VerifyOptions) -> Result<VerifiedG
         Some(Claim::StrArray(items)) if !items.is_empty() => {
             Some(items.into_iter().map(Cow::into_owned).collect())
         }
-        Some(other) => return Err(wrong_type("aud", "a string or a non-empty array of strings", &other)),
+        Some(other) => {
+            return Err(wrong_type(
+                "aud",
+                "a string or a non-empty array of strings",
+                &other,
+            ));
+        }
     };
     let grnt = optional_string(raw.grnt, "grnt")?;
     let parent_agt = optional_string(raw.parent_agt, "parentAgt")?;
@@ -392,13 +494,25 @@ fn check_claims(raw: RawClaims<'_>, options: &VerifyOptions) -> Result<VerifiedG
     let delegation_depth = match raw.delegation_depth {
         None => None,
         Some(Claim::UInt(d)) if d >= 1 => Some(u32::try_from(d).map_err(|_| {
-            Error::new(ErrorCode::InvalidClaim, "claim \"delegationDepth\" is out of range")
+            Error::new(
+                ErrorCode::InvalidClaim,
+                "claim \"delegationDepth\" is out of range",
+            )
         })?),
-        Some(other) => return Err(wrong_type("delegationDepth", "an integer of at least 1", &other)),
+        Some(other) => {
+            return Err(wrong_type(
+                "delegationDepth",
+                "an integer of at least 1",
+                &other,
+            ));
+        }
     };
     // Delegated tokens always carry all three (PROTOCOL.md §3.2, §3.4); a partial set is forged or broken.
-    let delegation_fields =
-        [parent_agt.is_some(), parent_grnt.is_some(), delegation_depth.is_some()];
+    let delegation_fields = [
+        parent_agt.is_some(),
+        parent_grnt.is_some(),
+        delegation_depth.is_some(),
+    ];
     if delegation_fields.contains(&true) && delegation_fields.contains(&false) {
         return Err(Error::new(
             ErrorCode::InvalidClaim,
@@ -433,15 +547,24 @@ fn check_claims(raw: RawClaims<'_>, options: &VerifyOptions) -> Result<VerifiedG
     let now = options.now;
     let leeway = options.leeway;
     if now >= exp.saturating_add(leeway) {
-        return Err(Error::new(ErrorCode::Expired, format!("token expired at {exp} (now {now}, leeway {leeway}s)")));
+        return Err(Error::new(
+            ErrorCode::Expired,
+            format!("token expired at {exp} (now {now}, leeway {leeway}s)"),
+        ));
     }
     if let Some(nbf) = nbf
         && now.saturating_add(leeway) < nbf
     {
-        return Err(Error::new(ErrorCode::NotYetValid, format!("token is not valid before {nbf} (now {now})")));
+        return Err(Error::new(
+            ErrorCode::NotYetValid,
+            format!("token is not valid before {nbf} (now {now})"),
+        ));
     }
     if iat > now.saturating_add(leeway) {
-        return Err(Error::new(ErrorCode::IssuedInFuture, format!("token issued in the future at {iat} (now {now})")));
+        return Err(Error::new(
+            ErrorCode::IssuedInFuture,
+            format!("token issued in the future at {iat} (now {now})"),
+        ));
     }
 
     match (&options.audience, &audience) {
@@ -481,7 +604,10 @@ fn check_claims(raw: RawClaims<'_>, options: &VerifyOptions) -> Result<VerifiedG
     if !missing_scopes.is_empty() {
         return Err(Error::new(
             ErrorCode::InsufficientScope,
-            format!("grant token is missing required scopes: {}", missing_scopes.join(", ")),
+            format!(
+                "grant token is missing required scopes: {}",
+                missing_scopes.join(", ")
+            ),
         ));
     }
 
@@ -552,7 +678,10 @@ pub fn resolve_issuer(
 ) -> Result<IssuerResolution> {
     if let Some(rest) = issuer_did.and_then(|did| did.strip_prefix("did:web:")) {
         if rest.is_empty() {
-            return Err(Error::new(ErrorCode::InvalidOptions, "issuerDid \"did:web:\" names no host"));
+            return Err(Error::new(
+                ErrorCode::InvalidOptions,
+                "issuerDid \"did:web:\" names no host",
+            ));
         }
         // The SDKs always fetch the DID's JWKS, even when a jwksUri is passed too.
         let base = format!("https://{}", rest.replace(':', "/"));
@@ -562,7 +691,10 @@ pub fn resolve_issuer(
         });
     }
     match (jwks_uri, issuer) {
-        (Some(jwks), Some(iss)) => Ok(IssuerResolution { jwks_uri: jwks.to_owned(), issuer: iss.to_owned() }),
+        (Some(jwks), Some(iss)) => Ok(IssuerResolution {
+            jwks_uri: jwks.to_owned(),
+            issuer: iss.to_owned(),
+        }),
         (Some(jwks), None) => {
             let trimmed = jwks.strip_suffix('/').unwrap_or(jwks);
             let derived = if trimmed == PRODUCTION_JWKS {
@@ -572,11 +704,17 @@ pub fn resolve_issuer(
             } else {
                 trimmed.to_owned()
             };
-            Ok(IssuerResolution { jwks_uri: jwks.to_owned(), issuer: derived })
+            Ok(IssuerResolution {
+                jwks_uri: jwks.to_owned(),
+                issuer: derived,
+            })
         }
         (None, Some(iss)) => {
             let base = iss.strip_suffix('/').unwrap_or(iss);
-            Ok(IssuerResolution { jwks_uri: format!("{base}{WELL_KNOWN_JWKS}"), issuer: iss.to_owned() })
+            Ok(IssuerResolution {
+                jwks_uri: format!("{base}{WELL_KNOWN_JWKS}"),
+                issuer: iss.to_owned(),
+            })
         }
         (None, None) => Err(Error::new(
             ErrorCode::InvalidOptions,
@@ -592,27 +730,83 @@ mod tests {
 
     #[test]
     fn issuer_resolution_matches_the_sdks() {
-        let r = |j: Option<&str>, i: Option<&str>, d: Option<&str>| resolve_issuer(j, i, d).unwrap();
-        assert_eq!(r(Some("https://api.grantex.dev/.well-known/jwks.json/"), None, None).issuer, "https://grantex.dev");
-        assert_eq!(r(Some("http://localhost:3001/.well-known/jwks.json"), None, None).issuer, "http://localhost:3001");
-        assert_eq!(r(Some("https://x.test/keys/"), None, None).issuer, "https://x.test/keys");
+        let r =
+            |j: Option<&str>, i: Option<&str>, d: Option<&str>| resolve_issuer(j, i, d).unwrap();
+        assert_eq!(
+            r(
+                Some("https://api.grantex.dev/.well-known/jwks.json/"),
+                None,
+                None
+            )
+            .issuer,
+            "https://grantex.dev"
+        );
+        assert_eq!(
+            r(
+                Some("http://localhost:3001/.well-known/jwks.json"),
+                None,
+                None
+            )
+            .issuer,
+            "http://localhost:3001"
+        );
+        assert_eq!(
+            r(Some("https://x.test/keys/"), None, None).issuer,
+            "https://x.test/keys"
+        );
         let did = r(None, None, Some("did:web:example.com:tenants:a"));
         assert_eq!(did.issuer, "https://example.com/tenants/a");
-        assert_eq!(did.jwks_uri, "https://example.com/tenants/a/.well-known/jwks.json");
-        assert_eq!(r(None, None, Some("did:web:localhost%3A3001")).issuer, "https://localhost%3A3001");
-        let both = r(Some("https://other.test/jwks"), None, Some("did:web:grantex.dev"));
+        assert_eq!(
+            did.jwks_uri,
+            "https://example.com/tenants/a/.well-known/jwks.json"
+        );
+        assert_eq!(
+            r(None, None, Some("did:web:localhost%3A3001")).issuer,
+            "https://localhost%3A3001"
+        );
+        let both = r(
+            Some("https://other.test/jwks"),
+            None,
+            Some("did:web:grantex.dev"),
+        );
         assert_eq!(both.jwks_uri, "https://grantex.dev/.well-known/jwks.json");
-        assert_eq!(r(None, Some("https://i.test/"), None).jwks_uri, "https://i.test/.well-known/jwks.json");
-        assert_eq!(resolve_issuer(None, None, Some("did:web:")).unwrap_err().code, ErrorCode::InvalidOptions);
-        assert_eq!(resolve_issuer(None, None, Some("did:key:z6Mk")).unwrap_err().code, ErrorCode::InvalidOptions);
+        assert_eq!(
+            r(None, Some("https://i.test/"), None).jwks_uri,
+            "https://i.test/.well-known/jwks.json"
+        );
+        assert_eq!(
+            resolve_issuer(None, None, Some("did:web:"))
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidOptions
+        );
+        assert_eq!(
+            resolve_issuer(None, None, Some("did:key:z6Mk"))
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidOptions
+        );
     }
 
     #[test]
     fn typ_rules() {
-        for ok in ["JWT", "jwt", "at+jwt", "application/at+jwt", "application/JWT"] {
+        for ok in [
+            "JWT",
+            "jwt",
+            "at+jwt",
+            "application/at+jwt",
+            "application/JWT",
+        ] {
             assert!(grant_typ_allowed(ok), "{ok}");
         }
-        for bad in ["vc+sd-jwt", "dc+sd-jwt", "kb+jwt", "statuslist+jwt", "", "JOSE"] {
+        for bad in [
+            "vc+sd-jwt",
+            "dc+sd-jwt",
+            "kb+jwt",
+            "statuslist+jwt",
+            "",
+            "JOSE",
+        ] {
             assert!(!grant_typ_allowed(bad), "{bad}");
         }
     }

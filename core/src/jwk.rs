@@ -37,8 +37,12 @@ pub struct Jwk {
 impl Jwk {
     /// Parses and validates a single public JWK given as JSON text (duplicate members rejected).
     pub fn from_json(json: &str) -> Result<Jwk> {
-        let map = crate::json::parse_object_strict(json.as_bytes())
-            .map_err(|e| Error::new(ErrorCode::InvalidKey, format!("JWK is not a JSON object: {e}")))?;
+        let map = crate::json::parse_object_strict(json.as_bytes()).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidKey,
+                format!("JWK is not a JSON object: {e}"),
+            )
+        })?;
         Jwk::from_map(&map)
     }
 
@@ -100,7 +104,9 @@ fn decode_uint(value: &str, name: &str) -> Result<Vec<u8>> {
     let bytes = decode_member(value, name)?;
     match bytes.first() {
         None => Err(invalid(format!("JWK member {name:?} is empty"))),
-        Some(0) => Err(invalid(format!("JWK member {name:?} has leading zero octets"))),
+        Some(0) => Err(invalid(format!(
+            "JWK member {name:?} has leading zero octets"
+        ))),
         Some(_) => Ok(bytes),
     }
 }
@@ -140,15 +146,21 @@ fn parse_material(map: &Map<String, Value>, kty: &str) -> Result<(PublicKeyMater
             let e = decode_uint(e_text, "e")?;
             let bits = bit_length(&n);
             if bits < MIN_RSA_BITS {
-                return Err(invalid(format!("RSA modulus has {bits} bits; at least {MIN_RSA_BITS} required")));
+                return Err(invalid(format!(
+                    "RSA modulus has {bits} bits; at least {MIN_RSA_BITS} required"
+                )));
             }
             if bits > MAX_RSA_BITS {
-                return Err(invalid(format!("RSA modulus has {bits} bits; at most {MAX_RSA_BITS} allowed")));
+                return Err(invalid(format!(
+                    "RSA modulus has {bits} bits; at most {MAX_RSA_BITS} allowed"
+                )));
             }
             // Both backends accept odd exponents from 3 up to 2^32 + 1 (65537 in practice).
             let e_even = e.last().is_none_or(|b| b & 1 == 0);
             if e.len() > 4 || e_even || (e.len() == 1 && e.first().is_some_and(|b| *b < 3)) {
-                return Err(invalid("RSA public exponent must be odd, at least 3 and at most 32 bits"));
+                return Err(invalid(
+                    "RSA public exponent must be odd, at least 3 and at most 32 bits",
+                ));
             }
             let tp = compute_thumbprint(&[("e", e_text), ("kty", "RSA"), ("n", n_text)]);
             Ok((PublicKeyMaterial::Rsa { n, e }, tp))
@@ -165,13 +177,16 @@ fn parse_material(map: &Map<String, Value>, kty: &str) -> Result<(PublicKeyMater
             let x = decode_member(x_text, "x")?;
             let y = decode_member(y_text, "y")?;
             if x.len() != len || y.len() != len {
-                return Err(invalid(format!("{crv} coordinates must be {len} bytes each")));
+                return Err(invalid(format!(
+                    "{crv} coordinates must be {len} bytes each"
+                )));
             }
             let mut point = Vec::with_capacity(1 + 2 * len);
             point.push(0x04);
             point.extend_from_slice(&x);
             point.extend_from_slice(&y);
-            let tp = compute_thumbprint(&[("crv", crv), ("kty", "EC"), ("x", x_text), ("y", y_text)]);
+            let tp =
+                compute_thumbprint(&[("crv", crv), ("kty", "EC"), ("x", x_text), ("y", y_text)]);
             Ok((PublicKeyMaterial::Ec { kind, point }, tp))
         }
         "OKP" => {
@@ -207,7 +222,9 @@ fn parse_jwk(map: &Map<String, Value>) -> Result<ParsedEntry> {
             for op in ops {
                 match op {
                     Value::String(s) if !names.contains(&s.as_str()) => names.push(s.as_str()),
-                    Value::String(_) => return Err(invalid("JWK \"key_ops\" has duplicate values")),
+                    Value::String(_) => {
+                        return Err(invalid("JWK \"key_ops\" has duplicate values"));
+                    }
                     _ => return Err(invalid("JWK \"key_ops\" must be an array of strings")),
                 }
             }
@@ -223,7 +240,9 @@ fn parse_jwk(map: &Map<String, Value>) -> Result<ParsedEntry> {
         None => None,
         Some((_, Some(alg))) if alg.key_kind() == kind => Some(alg),
         Some((name, _)) => {
-            unusable = Some(format!("JWK \"alg\" {name:?} is not a signature algorithm for this key"));
+            unusable = Some(format!(
+                "JWK \"alg\" {name:?} is not a signature algorithm for this key"
+            ));
             None
         }
     };
@@ -234,9 +253,19 @@ fn parse_jwk(map: &Map<String, Value>) -> Result<ParsedEntry> {
         unusable = Some("JWK \"key_ops\" does not include \"verify\"".to_owned());
     }
     if let Some(member) = PRIVATE_MEMBERS.iter().find(|m| map.contains_key(**m)) {
-        unusable = Some(format!("JWK contains private key member {member:?}; publish public keys only"));
+        unusable = Some(format!(
+            "JWK contains private key member {member:?}; publish public keys only"
+        ));
     }
-    Ok(ParsedEntry { jwk: Jwk { kid, alg, material, thumbprint }, unusable })
+    Ok(ParsedEntry {
+        jwk: Jwk {
+            kid,
+            alg,
+            material,
+            thumbprint,
+        },
+        unusable,
+    })
 }
 
 /// A key of a [`KeySet`]: usable (parsed for the backend) or kept with the reason it cannot be used.
@@ -291,28 +320,47 @@ impl KeySet {
     /// unsupported types or with bad material stay in the set as unusable.
     pub fn from_jwks_json_with_backend(json: &str, backend: Backend) -> Result<KeySet> {
         if json.len() > MAX_JWKS_BYTES {
-            return Err(Error::new(ErrorCode::InvalidJwks, "JWKS document is larger than 1 MiB"));
+            return Err(Error::new(
+                ErrorCode::InvalidJwks,
+                "JWKS document is larger than 1 MiB",
+            ));
         }
-        let map = crate::json::parse_object_strict(json.as_bytes())
-            .map_err(|e| Error::new(ErrorCode::InvalidJwks, format!("JWKS is not a JSON object: {e}")))?;
+        let map = crate::json::parse_object_strict(json.as_bytes()).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidJwks,
+                format!("JWKS is not a JSON object: {e}"),
+            )
+        })?;
         KeySet::from_jwks_map(&map, backend)
     }
 
     /// Builds a key set from an already parsed JWKS object.
     pub fn from_jwks_map(map: &Map<String, Value>, backend: Backend) -> Result<KeySet> {
         let Some(Value::Array(keys)) = map.get("keys") else {
-            return Err(Error::new(ErrorCode::InvalidJwks, "JWKS must have a \"keys\" array"));
+            return Err(Error::new(
+                ErrorCode::InvalidJwks,
+                "JWKS must have a \"keys\" array",
+            ));
         };
         if keys.len() > MAX_KEYS {
-            return Err(Error::new(ErrorCode::InvalidJwks, format!("JWKS has more than {MAX_KEYS} keys")));
+            return Err(Error::new(
+                ErrorCode::InvalidJwks,
+                format!("JWKS has more than {MAX_KEYS} keys"),
+            ));
         }
         let mut entries = Vec::with_capacity(keys.len());
         for (index, key) in keys.iter().enumerate() {
             let Value::Object(obj) = key else {
-                return Err(Error::new(ErrorCode::InvalidJwks, format!("JWKS key {index} is not an object")));
+                return Err(Error::new(
+                    ErrorCode::InvalidJwks,
+                    format!("JWKS key {index} is not an object"),
+                ));
             };
             if !matches!(obj.get("kty"), Some(Value::String(_))) {
-                return Err(Error::new(ErrorCode::InvalidJwks, format!("JWKS key {index} lacks \"kty\"")));
+                return Err(Error::new(
+                    ErrorCode::InvalidJwks,
+                    format!("JWKS key {index} lacks \"kty\""),
+                ));
             }
             entries.push(KeySet::entry(obj, backend));
         }
@@ -340,7 +388,13 @@ impl KeySet {
             _ => None,
         };
         match parse_jwk(obj) {
-            Err(e) => KeyEntry { kid, alg: None, kind: None, thumbprint: None, key: Err(e.message) },
+            Err(e) => KeyEntry {
+                kid,
+                alg: None,
+                kind: None,
+                thumbprint: None,
+                key: Err(e.message),
+            },
             Ok(parsed) => {
                 let jwk = parsed.jwk;
                 let key = match parsed.unusable {
@@ -395,7 +449,27 @@ impl KeySet {
     ///
     /// Everything else is [`ErrorCode::UnknownKey`].
     pub fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&VerifyingKey> {
-        let mut found: Option<&VerifyingKey> = None;
+        self.select_entry(alg, kid).and_then(|entry| {
+            entry
+                .key
+                .as_ref()
+                .map_err(|_| Error::new(ErrorCode::Internal, "selected an unusable key"))
+        })
+    }
+
+    /// As [`KeySet::select`], returning the RFC 7638 thumbprint of the selected key, for callers that verify
+    /// the signature elsewhere (e.g. WebCrypto in a browser) and cache imported keys by thumbprint.
+    pub fn select_thumbprint(&self, alg: Algorithm, kid: Option<&str>) -> Result<&str> {
+        self.select_entry(alg, kid).and_then(|entry| {
+            entry
+                .thumbprint
+                .as_deref()
+                .ok_or_else(|| Error::new(ErrorCode::Internal, "selected key has no thumbprint"))
+        })
+    }
+
+    fn select_entry(&self, alg: Algorithm, kid: Option<&str>) -> Result<&KeyEntry> {
+        let mut found: Option<&KeyEntry> = None;
         let mut matches = 0usize;
         let mut kid_seen = false;
         let mut unusable_reason: Option<&str> = None;
@@ -409,22 +483,29 @@ impl KeySet {
                     unusable_reason = Some(reason);
                 }
             }
-            if let (true, Ok(key)) = (entry.eligible_for(alg), &entry.key) {
+            if entry.eligible_for(alg) && entry.key.is_ok() {
                 matches += 1;
-                found = Some(key);
+                found = Some(entry);
             }
         }
         match (matches, found) {
-            (1, Some(key)) => Ok(key),
+            (1, Some(entry)) => Ok(entry),
             (0, _) => Err(match (kid, unusable_reason) {
-                (Some(kid), Some(reason)) => {
-                    Error::new(ErrorCode::InvalidKey, format!("key {kid:?} cannot be used: {reason}"))
+                (Some(kid), Some(reason)) => Error::new(
+                    ErrorCode::InvalidKey,
+                    format!("key {kid:?} cannot be used: {reason}"),
+                ),
+                (Some(kid), None) if kid_seen => Error::new(
+                    ErrorCode::UnknownKey,
+                    format!("key {kid:?} cannot verify {alg}"),
+                ),
+                (Some(kid), None) => {
+                    Error::new(ErrorCode::UnknownKey, format!("no key with kid {kid:?}"))
                 }
-                (Some(kid), None) if kid_seen => {
-                    Error::new(ErrorCode::UnknownKey, format!("key {kid:?} cannot verify {alg}"))
-                }
-                (Some(kid), None) => Error::new(ErrorCode::UnknownKey, format!("no key with kid {kid:?}")),
-                (None, _) => Error::new(ErrorCode::UnknownKey, format!("no key in the set can verify {alg}")),
+                (None, _) => Error::new(
+                    ErrorCode::UnknownKey,
+                    format!("no key in the set can verify {alg}"),
+                ),
             }),
             (n, _) => Err(Error::new(
                 ErrorCode::UnknownKey,
@@ -447,13 +528,22 @@ mod tests {
 
     #[test]
     fn rfc7638_thumbprint() {
-        assert_eq!(thumbprint(RFC7638_KEY).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            thumbprint(RFC7638_KEY).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 
     #[test]
     fn rejects_bad_jwks_documents() {
-        for doc in ["[]", "{}", r#"{"keys":{}}"#, r#"{"keys":[1]}"#, r#"{"keys":[{}]}"#, r#"{"keys":[],"keys":[]}"#]
-        {
+        for doc in [
+            "[]",
+            "{}",
+            r#"{"keys":{}}"#,
+            r#"{"keys":[1]}"#,
+            r#"{"keys":[{}]}"#,
+            r#"{"keys":[],"keys":[]}"#,
+        ] {
             let err = KeySet::from_jwks_json(doc).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidJwks, "{doc}");
         }
@@ -465,8 +555,19 @@ mod tests {
         let set = KeySet::from_jwks_json(doc).unwrap();
         assert_eq!(set.len(), 2);
         assert!(set.keys().iter().all(|k| k.unusable.is_some()));
-        assert_eq!(set.select(Algorithm::RS256, Some("small")).unwrap_err().code, ErrorCode::InvalidKey);
-        assert_eq!(set.select(Algorithm::RS256, Some("nope")).unwrap_err().code, ErrorCode::UnknownKey);
-        assert_eq!(set.select(Algorithm::RS256, None).unwrap_err().code, ErrorCode::UnknownKey);
+        assert_eq!(
+            set.select(Algorithm::RS256, Some("small"))
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidKey
+        );
+        assert_eq!(
+            set.select(Algorithm::RS256, Some("nope")).unwrap_err().code,
+            ErrorCode::UnknownKey
+        );
+        assert_eq!(
+            set.select(Algorithm::RS256, None).unwrap_err().code,
+            ErrorCode::UnknownKey
+        );
     }
 }

@@ -1,0 +1,349 @@
+/*
+ * Runs the shared test vectors through the C ABI of grantex (include/grantex.h):
+ *
+ *   - tests/vectors/grant-tokens.json: every case through grantex_verifier_new + grantex_verifier_verify,
+ *     and again through the self-contained grantex_verify_grant_token_json; the answer must equal
+ *     `expected` (success: the whole value as JSON; failure: the error code, and the status number must
+ *     name the same code);
+ *   - tests/vectors/audit.json: every chain case through grantex_audit_verify_chain_json, the report
+ *     compared as JSON; the entries are handed on as their raw source text (the vectors rely on original
+ *     number spellings and duplicate member names);
+ *   - argument checks (NULL, invalid UTF-8), the status table, and one verifier shared by several threads.
+ *
+ * Usage: vectors GRANT_TOKENS_JSON AUDIT_JSON
+ * Prints one line per failure and ends with "N passed, M failed"; exit status 1 when M > 0.
+ * Every allocation is released, so that valgrind --leak-check=full reports nothing.
+ */
+#include "grantex.h"
+#include "minijson.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+static void check(int ok, const char *fmt, ...) {
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("FAIL ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    va_end(ap);
+}
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *grown = realloc(buf, cap);
+            if (!grown) { free(buf); fclose(f); return NULL; }
+            buf = grown;
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (got < 4096) break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Parses a library answer; frees the library string. NULL if it is not JSON. */
+static mj_node *parse_answer(char *answer) {
+    if (!answer) return NULL;
+    mj_node *n = mj_parse(answer, strlen(answer), NULL);
+    /* The tree points into the text for raw spans only; values are copies, so the text may go. */
+    grantex_string_free(answer);
+    return n;
+}
+
+/* Compares an answer with an `expected` object. Returns 1 if equal; *why describes the difference. */
+static int answer_matches(const mj_node *answer, const mj_node *expected, const char **why) {
+    const mj_node *want_ok = mj_get(expected, "ok");
+    const mj_node *got_ok = mj_get(answer, "ok");
+    if (!got_ok || !want_ok || got_ok->type != want_ok->type) { *why = "ok differs"; return 0; }
+    if (want_ok->type == MJ_TRUE) {
+        if (!mj_equal(mj_get(answer, "value"), mj_get(expected, "value"))) { *why = "value differs"; return 0; }
+        return 1;
+    }
+    const char *want = mj_str(mj_get(mj_get(expected, "error"), "code"));
+    const char *got = mj_str(mj_get(mj_get(answer, "error"), "code"));
+    if (!want || !got || strcmp(want, got) != 0) { *why = "error code differs"; return 0; }
+    return 1;
+}
+
+static const char *code_of(const mj_node *answer) {
+    const char *code = mj_str(mj_get(mj_get(answer, "error"), "code"));
+    return code ? code : "?";
+}
+
+/* ---------------------------------------------------------------- grant tokens */
+
+typedef struct {
+    const char *name;
+    GrantexVerifier *verifier;
+    char *raw; /* raw JWKS text */
+} key_set;
+
+static int run_grant_tokens(const char *path) {
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) { check(0, "cannot read %s", path); return 0; }
+    const char *err = NULL;
+    mj_node *doc = mj_parse(text, len, &err);
+    if (!doc) { check(0, "%s: %s", path, err); free(text); return 0; }
+
+    const mj_node *sets = mj_get(doc, "keySets");
+    const mj_node *cases = mj_get(doc, "cases");
+    check(sets && sets->type == MJ_OBJECT && cases && cases->type == MJ_ARRAY, "%s: no keySets/cases", path);
+    if (!sets || !cases) { mj_free(doc); free(text); return 0; }
+
+    key_set *keys = calloc(sets->count, sizeof *keys);
+    size_t n_keys = 0;
+    for (const mj_node *s = sets->child; s; s = s->next, n_keys++) {
+        keys[n_keys].name = s->key;
+        keys[n_keys].raw = mj_raw(s);
+        char *error_json = NULL;
+        int32_t status = grantex_verifier_new(keys[n_keys].raw, &keys[n_keys].verifier, &error_json);
+        check(status == GRANTEX_OK && keys[n_keys].verifier && !error_json, "key set %s: status %d (%s)", s->key,
+              status, error_json ? error_json : "");
+        grantex_string_free(error_json);
+    }
+
+    int count = 0;
+    for (const mj_node *c = cases->child; c; c = c->next) {
+        const char *name = mj_str(mj_get(c, "name"));
+        const char *set_name = mj_str(mj_get(c, "keySet"));
+        const mj_node *token_node = mj_get(c, "token");
+        const char *token = mj_str(token_node);
+        const mj_node *options_node = mj_get(c, "options");
+        const mj_node *expected = mj_get(c, "expected");
+        name = name ? name : "?";
+        if (!set_name || !token || !options_node || !expected) { check(0, "%s: malformed case", name); continue; }
+        key_set *ks = NULL;
+        for (size_t i = 0; i < n_keys; i++)
+            if (strcmp(keys[i].name, set_name) == 0) ks = &keys[i];
+        if (!ks || !ks->verifier) { check(0, "%s: no key set %s", name, set_name); continue; }
+        count++;
+
+        /* 1. Verifier handle. */
+        char *options = mj_raw(options_node);
+        char *answer_text = NULL;
+        int32_t status = grantex_verifier_verify(ks->verifier, token, options, &answer_text);
+        mj_node *answer = parse_answer(answer_text);
+        const char *why = "answer is not JSON";
+        int ok = answer && answer_matches(answer, expected, &why);
+        check(ok, "%s (verifier): %s, got %s", name, why, answer ? code_of(answer) : "-");
+        if (answer) {
+            const mj_node *got_ok = mj_get(answer, "ok");
+            const char *status_name = grantex_error_code_name(status);
+            if (got_ok && got_ok->type == MJ_TRUE)
+                check(status == GRANTEX_OK, "%s: status %d for an ok answer", name, status);
+            else
+                check(status_name && strcmp(status_name, code_of(answer)) == 0, "%s: status %d (%s) but answer %s",
+                      name, status, status_name ? status_name : "NULL", code_of(answer));
+        }
+        /* The status alone (no answer requested) is the same. */
+        check(grantex_verifier_verify(ks->verifier, token, options, NULL) == status, "%s: status without answer",
+              name);
+        mj_free(answer);
+
+        /* 2. Self-contained request {"jwks","token","options"} built from the raw source texts. */
+        char *token_raw = mj_raw(token_node);
+        size_t request_len = strlen(ks->raw) + strlen(token_raw) + strlen(options) + 64;
+        char *request = malloc(request_len);
+        snprintf(request, request_len, "{\"jwks\":%s,\"token\":%s,\"options\":%s}", ks->raw, token_raw, options);
+        answer = parse_answer(grantex_verify_grant_token_json(request));
+        why = "answer is not JSON";
+        ok = answer && answer_matches(answer, expected, &why);
+        check(ok, "%s (request): %s, got %s", name, why, answer ? code_of(answer) : "-");
+        mj_free(answer);
+        free(request);
+        free(token_raw);
+        free(options);
+    }
+
+    for (size_t i = 0; i < n_keys; i++) {
+        grantex_verifier_free(keys[i].verifier);
+        free(keys[i].raw);
+    }
+    free(keys);
+    mj_free(doc);
+    free(text);
+    return count;
+}
+
+/* ---------------------------------------------------------------- audit chains */
+
+static int run_audit(const char *path) {
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) { check(0, "cannot read %s", path); return 0; }
+    const char *err = NULL;
+    mj_node *doc = mj_parse(text, len, &err);
+    if (!doc) { check(0, "%s: %s", path, err); free(text); return 0; }
+    const mj_node *cases = mj_get(doc, "cases");
+    int count = 0;
+    for (const mj_node *c = cases ? cases->child : NULL; c; c = c->next) {
+        const mj_node *entries = mj_get(c, "entries");
+        const mj_node *expected = mj_get(c, "expected");
+        const char *name = mj_str(mj_get(c, "name"));
+        if (!entries || !expected) continue; /* entry-hash cases: no chain to verify */
+        count++;
+        char *raw = mj_raw(entries);
+        mj_node *answer = parse_answer(grantex_audit_verify_chain_json(raw));
+        const mj_node *got_ok = mj_get(answer, "ok");
+        check(got_ok && got_ok->type == MJ_TRUE && mj_equal(mj_get(answer, "value"), expected),
+              "audit %s: report differs (%s)", name ? name : "?", answer ? code_of(answer) : "not JSON");
+        mj_free(answer);
+        free(raw);
+    }
+    mj_free(doc);
+    free(text);
+    return count;
+}
+
+/* ---------------------------------------------------------------- API edges */
+
+typedef struct {
+    const GrantexVerifier *verifier;
+    const char *token;
+    const char *options;
+    int mismatches;
+} thread_job;
+
+static void *verify_many(void *arg) {
+    thread_job *job = arg;
+    for (int i = 0; i < 10; i++) {
+        char *answer = NULL;
+        if (grantex_verifier_verify(job->verifier, job->token, job->options, &answer) != GRANTEX_OK) job->mismatches++;
+        grantex_string_free(answer);
+    }
+    return NULL;
+}
+
+static void run_api_checks(const char *grant_tokens_path) {
+    /* Status names. */
+    check(strcmp(grantex_error_code_name(GRANTEX_OK), "OK") == 0, "name of 0");
+    check(strcmp(grantex_error_code_name(GRANTEX_STATUS_EXPIRED), "EXPIRED") == 0, "name of EXPIRED");
+    check(strcmp(grantex_error_code_name(GRANTEX_STATUS_INTERNAL), "INTERNAL") == 0, "name of INTERNAL");
+    check(grantex_error_code_name(-1) == NULL && grantex_error_code_name(GRANTEX_STATUS_INTERNAL + 1) == NULL,
+          "names of non-statuses");
+    check(grantex_version() && strlen(grantex_version()) > 0, "version");
+
+    /* NULL and invalid UTF-8. */
+    GrantexVerifier *v = (GrantexVerifier *)&passed; /* must be overwritten with NULL */
+    char *error_json = NULL;
+    check(grantex_verifier_new(NULL, &v, &error_json) == GRANTEX_STATUS_INVALID_INPUT && v == NULL && error_json,
+          "verifier_new(NULL)");
+    mj_node *e = parse_answer(error_json);
+    check(e && strcmp(mj_str(mj_get(e, "code")) ? mj_str(mj_get(e, "code")) : "", "INVALID_INPUT") == 0,
+          "verifier_new(NULL) error_json");
+    mj_free(e);
+    check(grantex_verifier_new("{}", NULL, NULL) == GRANTEX_STATUS_INVALID_INPUT, "verifier_new(out = NULL)");
+    check(grantex_verifier_new("{\"keys\":[]}\xff", &v, NULL) == GRANTEX_STATUS_INVALID_INPUT && !v,
+          "verifier_new(bad UTF-8)");
+    error_json = NULL;
+    check(grantex_verifier_new("[1,2]", &v, &error_json) == GRANTEX_STATUS_INVALID_JWKS && !v && error_json,
+          "verifier_new(not a JWKS)");
+    grantex_string_free(error_json);
+    check(grantex_verifier_new("{\"keys\":[]}", &v, NULL) == GRANTEX_OK && v, "verifier_new(empty JWKS)");
+    char *answer = NULL;
+    check(grantex_verifier_verify(NULL, "a.b.c", "{}", &answer) == GRANTEX_STATUS_INVALID_INPUT && answer,
+          "verify(verifier = NULL)");
+    grantex_string_free(answer);
+    check(grantex_verifier_verify(v, NULL, "{}", NULL) == GRANTEX_STATUS_INVALID_INPUT, "verify(token = NULL)");
+    check(grantex_verifier_verify(v, "a.b.c", NULL, NULL) == GRANTEX_STATUS_INVALID_INPUT, "verify(options = NULL)");
+    check(grantex_verifier_verify(v, "a.b.\xc3", "{}", NULL) == GRANTEX_STATUS_INVALID_INPUT, "verify(bad UTF-8)");
+    check(grantex_verifier_verify(v, "a.b.c", "{\"now\":1}", NULL) == GRANTEX_STATUS_INVALID_OPTIONS,
+          "verify(no issuer)");
+    grantex_verifier_free(v);
+    grantex_verifier_free(NULL);
+    grantex_string_free(NULL);
+    char *(*json_fns[])(const char *) = {grantex_verify_grant_token_json, grantex_jwk_thumbprint_json,
+                                         grantex_decode_unverified_json, grantex_audit_verify_chain_json};
+    for (size_t i = 0; i < sizeof json_fns / sizeof *json_fns; i++) {
+        mj_node *a = parse_answer(json_fns[i](NULL));
+        check(a && strcmp(code_of(a), "INVALID_INPUT") == 0, "json function %zu (NULL)", i);
+        mj_free(a);
+        a = parse_answer(json_fns[i]("\xff"));
+        check(a && mj_get(a, "ok") && mj_get(a, "ok")->type == MJ_FALSE, "json function %zu (bad UTF-8)", i);
+        mj_free(a);
+    }
+
+    /* Thumbprint (RFC 7638 §3.1 example key) and unverified decoding. */
+    mj_node *t = parse_answer(grantex_jwk_thumbprint_json(
+        "{\"kty\":\"RSA\",\"n\":\"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSo"
+        "c_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAt"
+        "aSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBn"
+        "iIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw\",\"e\":\"AQAB\",\"alg\":\"RS256\",\"kid\":\"2011-04-29\"}"));
+    check(t && strcmp(mj_str(mj_get(t, "value")) ? mj_str(mj_get(t, "value")) : "",
+                      "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs") == 0,
+          "RFC 7638 thumbprint");
+    mj_free(t);
+
+    /* One verifier, four threads: the first valid case of the vectors. */
+    size_t len;
+    char *text = read_file(grant_tokens_path, &len);
+    mj_node *doc = text ? mj_parse(text, len, NULL) : NULL;
+    const mj_node *c = doc ? mj_get(doc, "cases")->child : NULL;
+    for (; c; c = c->next) {
+        const mj_node *ok = mj_get(mj_get(c, "expected"), "ok");
+        if (ok && ok->type == MJ_TRUE) break;
+    }
+    check(c != NULL, "a valid case for the thread test");
+    if (c) {
+        char *jwks = mj_raw(mj_get(mj_get(doc, "keySets"), mj_str(mj_get(c, "keySet"))));
+        char *options = mj_raw(mj_get(c, "options"));
+        GrantexVerifier *shared = NULL;
+        check(grantex_verifier_new(jwks, &shared, NULL) == GRANTEX_OK, "thread test verifier");
+        thread_job jobs[4];
+        pthread_t threads[4];
+        for (int i = 0; i < 4; i++) {
+            jobs[i] = (thread_job){shared, mj_str(mj_get(c, "token")), options, 0};
+            pthread_create(&threads[i], NULL, verify_many, &jobs[i]);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(threads[i], NULL);
+            check(jobs[i].mismatches == 0, "thread %d: %d failed verifications", i, jobs[i].mismatches);
+        }
+        grantex_verifier_free(shared);
+        free(jwks);
+        free(options);
+    }
+    mj_free(doc);
+    free(text);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s GRANT_TOKENS_JSON AUDIT_JSON\n", argv[0]);
+        return 2;
+    }
+    printf("grantex %s (C ABI)\n", grantex_version());
+    int before = failed;
+    int tokens = run_grant_tokens(argv[1]);
+    printf("grant-token vectors: %d cases (verifier handle + self-contained request), %d failures\n", tokens,
+           failed - before);
+    before = failed;
+    int chains = run_audit(argv[2]);
+    printf("audit chain vectors: %d cases, %d failures\n", chains, failed - before);
+    before = failed;
+    run_api_checks(argv[1]);
+    printf("API checks: %d failures\n", failed - before);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
