@@ -155,6 +155,11 @@ fn parse_material(map: &Map<String, Value>, kty: &str) -> Result<(PublicKeyMater
                     "RSA modulus has {bits} bits; at most {MAX_RSA_BITS} allowed"
                 )));
             }
+            // An even modulus is never a valid RSA key. aws-lc-rs only notices at verification time while
+            // RustCrypto refuses it at load: rejecting it here keeps both backends' verdicts identical.
+            if n.last().is_some_and(|b| b & 1 == 0) {
+                return Err(invalid("RSA modulus must be odd"));
+            }
             // Both backends accept odd exponents from 3 up to 2^32 + 1 (65537 in practice).
             let e_even = e.last().is_none_or(|b| b & 1 == 0);
             if e.len() > 4 || e_even || (e.len() == 1 && e.first().is_some_and(|b| *b < 3)) {
@@ -198,6 +203,11 @@ fn parse_material(map: &Map<String, Value>, kty: &str) -> Result<(PublicKeyMater
             let x: [u8; 32] = decode_member(x_text, "x")?
                 .try_into()
                 .map_err(|_| invalid("Ed25519 public key must be 32 bytes"))?;
+            // aws-lc-rs accepts any 32 bytes and fails at verification, ed25519-dalek refuses a non-point at
+            // load: checking the encoding here gives every backend the same verdict (INVALID_KEY).
+            if ed25519_dalek::VerifyingKey::from_bytes(&x).is_err() {
+                return Err(invalid("Ed25519 public key is not a valid curve point"));
+            }
             let tp = compute_thumbprint(&[("crv", "Ed25519"), ("kty", "OKP"), ("x", x_text)]);
             Ok((PublicKeyMaterial::Ed25519 { x }, tp))
         }
@@ -532,6 +542,18 @@ mod tests {
             thumbprint(RFC7638_KEY).unwrap(),
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
+    }
+
+    #[test]
+    fn keys_every_backend_would_reject_later_are_rejected_at_load() {
+        // RFC 7638's key with n - 1 (even modulus) and RFC 8037's Ed25519 key with one character changed
+        // (not a curve point): aws-lc-rs would only fail at verification, RustCrypto at load.
+        let even = RFC7638_KEY.replace("KnqDKgw\"", "KnqDKgg\"");
+        assert_eq!(Jwk::from_json(&even).unwrap_err().code, ErrorCode::InvalidKey);
+        let good = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert!(Jwk::from_json(good).is_ok());
+        let off_curve = good.replace("PapiMlrw", "PapiMlsw");
+        assert_eq!(Jwk::from_json(&off_curve).unwrap_err().code, ErrorCode::InvalidKey);
     }
 
     #[test]

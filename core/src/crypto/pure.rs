@@ -50,12 +50,12 @@ impl PureKey {
             PublicKeyMaterial::Ec { kind: KeyKind::P256, point } => {
                 p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
                     .map(PureKey::P256)
-                    .map_err(|_| rejected("P-256 key"))
+                    .map_err(|_| rejected("EC key"))
             }
             PublicKeyMaterial::Ec { kind: KeyKind::P384, point } => {
                 p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
                     .map(PureKey::P384)
-                    .map_err(|_| rejected("P-384 key"))
+                    .map_err(|_| rejected("EC key"))
             }
             PublicKeyMaterial::Ec { .. } => Err(rejected("EC key")),
             PublicKeyMaterial::Ed25519 { x } => ed25519_dalek::VerifyingKey::from_bytes(x)
