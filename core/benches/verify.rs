@@ -146,7 +146,7 @@ mod bench {
         )
     }
 
-    fn setup(now: u64) -> Res<(String, Vec<Case>)> {
+    fn setup(now: u64) -> Res<(String, Vec<Case>, String)> {
         let rng = SystemRandom::new();
         let payload = payload(now);
         let mut jwks = Vec::new();
@@ -174,6 +174,7 @@ mod bench {
         }
         .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
         .map_err(|_| err("RSA parse"))?;
+        let sd_jwt = sd_jwt_presentation(&rsa, &rng, now)?;
         cases.push(Case {
             alg: Algorithm::RS256,
             token: format!("{input}.{}", b64::encode(&sig)),
@@ -225,7 +226,61 @@ mod bench {
             signature: sig,
         });
 
-        Ok((format!(r#"{{"keys":[{}]}}"#, jwks.join(",")), cases))
+        Ok((format!(r#"{{"keys":[{}]}}"#, jwks.join(",")), cases, sd_jwt))
+    }
+
+    /// An SD-JWT VC signed with the RS256 bench key: seven selectively disclosable claims, two of them
+    /// disclosed in the presentation, no key binding (issue 3's benchmark case).
+    fn sd_jwt_presentation(rsa: &RsaKeyPair, rng: &SystemRandom, now: u64) -> Res<String> {
+        use aws_lc_rs::rand::SecureRandom;
+        use grantex_core::sdjwt::{self, ClaimPath, IssueOptions};
+        let claims = serde_json::json!({
+            "iss": ISSUER, "iat": now - 60, "exp": now + 86_400,
+            "vct": "https://grantex.dev/credentials/agent-grant",
+            "sub": "did:grantex:ag_01JQ8Z3M7N4V5W6X7Y8Z9ABCDE",
+            "principalId": "user_8f3a2c1d9e7b4a6f", "developerId": "dev_01JQ8Z3K2M3N4P5Q6R7S8T9VWX",
+            "grantId": "grnt_01JQ8Z3M7P8Q9R0S1T2V3W4X5Y",
+            "scopes": ["calendar:read", "payments:initiate:max_500", "email:send"],
+            "delegationDepth": 0, "agentName": "Travel planner", "budget": 250.5
+        });
+        let disclosable: Vec<ClaimPath> = [
+            "principalId",
+            "developerId",
+            "grantId",
+            "scopes",
+            "delegationDepth",
+            "agentName",
+            "budget",
+        ]
+        .into_iter()
+        .map(ClaimPath::parse)
+        .collect();
+        let mut fill = |buf: &mut [u8]| {
+            let _ = rng.fill(buf);
+        };
+        let issued = sdjwt::issue(claims, &disclosable, &IssueOptions::default(), &mut fill)?;
+        let header = r#"{"alg":"RS256","kid":"bench-rs256","typ":"dc+sd-jwt"}"#;
+        let input = format!(
+            "{}.{}",
+            b64::encode(header.as_bytes()),
+            b64::encode(issued.payload.to_string().as_bytes())
+        );
+        let mut sig = vec![0u8; rsa.public_modulus_len()];
+        rsa.sign(
+            &signature::RSA_PKCS1_SHA256,
+            rng,
+            input.as_bytes(),
+            &mut sig,
+        )
+        .map_err(|_| err("RSA sign"))?;
+        let full = sdjwt::serialize(
+            &format!("{input}.{}", b64::encode(&sig)),
+            &issued.disclosures,
+        );
+        Ok(sdjwt::present(
+            &full,
+            &[ClaimPath::parse("scopes"), ClaimPath::parse("grantId")],
+        )?)
     }
 
     /// This thread's user + system CPU time, from `/proc/thread-self/stat` (clock ticks, assumed 100 Hz,
@@ -330,7 +385,7 @@ mod bench {
         let seconds = env_f64("BENCH_SECONDS", 3.0);
         let warmup = env_f64("BENCH_WARMUP", 0.5);
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-        let (jwks, cases) = setup(now)?;
+        let (jwks, cases, sd_jwt) = setup(now)?;
 
         let backends = Backend::available();
         let key_sets = backends
@@ -536,6 +591,36 @@ mod bench {
             println!("stage {alg} payload-json-skip-only(info) {json_skip:.0}");
             println!("stage {alg} header-b64-only(info) {header_b64:.0}");
             println!("stage {alg} VerifiedGrant-clone+drop(info) {grant_alloc:.0}");
+        }
+
+        // SD-JWT: an RS256 issuer JWT with 2 of 7 claims disclosed, no key binding.
+        let sd_options = grantex_core::sdjwt::SdJwtVerifyOptions::new(
+            IssuerPolicy::Expect(ISSUER.to_owned()),
+            now,
+        );
+        println!("info SDJWT-RS256 presentation-bytes {}", sd_jwt.len());
+        for (backend, keys) in &key_sets {
+            let verified = grantex_core::sdjwt::verify_presentation(keys, &sd_jwt, &sd_options)
+                .map_err(|e| err(format!("SD-JWT on {}: {e:?}", backend_label(*backend))))?;
+            if verified.claims.get("scopes").is_none()
+                || verified.claims.get("principalId").is_some()
+            {
+                return Err(err("unexpected SD-JWT claims"));
+            }
+            let rate = measure(seconds, warmup, || {
+                let r = grantex_core::sdjwt::verify_presentation(
+                    black_box(keys),
+                    black_box(&sd_jwt),
+                    black_box(&sd_options),
+                );
+                let _ = black_box(r);
+            });
+            println!(
+                "ours SDJWT-RS256 {} {:.0} {:.0}",
+                backend_label(*backend),
+                rate.per_cpu_sec,
+                rate.per_wall_sec
+            );
         }
         Ok(())
     }

@@ -15,7 +15,9 @@ use std::fmt;
 /// The error string explains what is wrong; callers wrap it in the error code of their context.
 pub fn parse_object_strict(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue.deserialize(&mut de).map_err(|e| e.to_string())?;
+    let value = StrictValue
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     match value {
         Value::Object(map) => Ok(map),
@@ -26,7 +28,9 @@ pub fn parse_object_strict(bytes: &[u8]) -> Result<Map<String, Value>, String> {
 /// Parses any JSON value, rejecting duplicate member names at any depth.
 pub fn parse_value_strict(bytes: &[u8]) -> Result<Value, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue.deserialize(&mut de).map_err(|e| e.to_string())?;
+    let value = StrictValue
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(value)
 }
@@ -94,10 +98,17 @@ impl<'de> Visitor<'de> for StrictVisitor {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
             let value = map.next_value_seed(StrictValue)?;
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("duplicate member name {key:?}")));
+            match out.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+                serde_json::map::Entry::Occupied(slot) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate member name {:?}",
+                        slot.key()
+                    )));
+                }
             }
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }
@@ -158,7 +169,9 @@ pub fn reject_duplicate_members<'de, A: MapAccess<'de>>(mut map: A) -> Result<()
     let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
     while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
         if seen.contains(&key) {
-            return Err(de::Error::custom(format_args!("duplicate member name {key:?}")));
+            return Err(de::Error::custom(format_args!(
+                "duplicate member name {key:?}"
+            )));
         }
         map.next_value_seed(RejectDuplicates)?;
         seen.push(key);

@@ -40,6 +40,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
+    /// Per-developer `POST /v1/authorize` limiter (IMP-23).
+    pub authorize_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
                 config.rate_limit_window,
             )),
             metrics: Arc::new(Metrics::default()),
+            authorize_limiter: Arc::new(RateLimiter::new(config.authorize_rate_limit, 60)),
             config: Arc::new(config),
             store,
         }
@@ -61,11 +64,21 @@ impl AppState {
 /// The complete router.
 pub fn router(state: AppState) -> Router {
     // Dev-key groups: every handler takes `AuthDeveloper` (checked by the openapi test).
-    let dev_key = Router::new().merge(routes::agents::router());
+    let dev_key = Router::new()
+        .merge(routes::agents::router())
+        .merge(routes::authorize::router())
+        .merge(routes::token::router())
+        .merge(routes::tokens::router())
+        .merge(routes::grants::router())
+        .merge(routes::revocations::router());
+    let dev_key = dev_key.merge(routes::audit::router());
+    let dev_key = dev_key.merge(routes::principal::dev_key_router());
     Router::new()
         .merge(routes::health::router())
         .merge(routes::well_known::router())
         .merge(routes::openapi::router())
+        .merge(routes::consent::router())
+        .merge(routes::principal::router())
         .merge(dev_key)
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -76,6 +76,81 @@ pub struct ServeArgs {
     #[arg(long, env = "GRANTEX_RATE_LIMIT_WINDOW", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(1..=3600))]
     pub rate_limit_window: u32,
+    /// Authorization, consent and grant lifecycle settings.
+    #[command(flatten)]
+    pub grants: GrantArgs,
+}
+
+/// How consent approval is authenticated (IMP-7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConsentApproval {
+    /// Approve/deny need the one-time cookie and CSRF token of a consent page load.
+    Bound,
+    /// Upstream behaviour: knowing the request id is enough.
+    Legacy,
+}
+
+/// Flags of the authorization / grant lifecycle (`grantex serve`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GrantArgs {
+    /// Consent approval mode (`bound` by default, `legacy` by default with `--dev`).
+    #[arg(long, env = "GRANTEX_CONSENT_APPROVAL", value_enum)]
+    pub consent_approval: Option<ConsentApproval>,
+    /// Require requested scopes to be among (or narrow) the agent's registered scopes when it has any.
+    #[arg(long, env = "GRANTEX_ENFORCE_REGISTERED_SCOPES")]
+    pub enforce_registered_scopes: bool,
+    /// `POST /v1/authorize` calls per developer per minute (at least 60).
+    #[arg(long, env = "GRANTEX_AUTHORIZE_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(60..))]
+    pub authorize_rate_limit: Option<u32>,
+    /// Deepest delegation chain (1..10, default 3).
+    #[arg(long, env = "GRANTEX_MAX_DELEGATION_DEPTH", value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub max_delegation_depth: Option<u32>,
+    /// Consent window of an authorization request (duration, at most 15m; default 15m).
+    #[arg(long, env = "GRANTEX_CONSENT_WINDOW", value_parser = parse_consent_window)]
+    pub consent_window: Option<u64>,
+    /// Lifetime of an authorization code after approval (duration, at most 10m; default 10m).
+    #[arg(long, env = "GRANTEX_CODE_TTL", value_parser = parse_code_ttl)]
+    pub code_ttl: Option<u64>,
+}
+
+fn parse_capped(text: &str, max: u64) -> Result<u64, String> {
+    let seconds = parse_duration_arg(text)?;
+    if seconds > max {
+        return Err(format!("{text:?} exceeds the maximum of {max} seconds"));
+    }
+    Ok(seconds)
+}
+
+fn parse_consent_window(text: &str) -> Result<u64, String> {
+    parse_capped(text, 15 * 60)
+}
+
+fn parse_code_ttl(text: &str) -> Result<u64, String> {
+    parse_capped(text, 10 * 60)
+}
+
+impl GrantArgs {
+    /// Applies the flags to `config` (after `dev` is set).
+    pub fn apply(&self, config: &mut Config) {
+        config.consent_approval = self.consent_approval.unwrap_or(if config.dev {
+            ConsentApproval::Legacy
+        } else {
+            ConsentApproval::Bound
+        });
+        config.enforce_registered_scopes = self.enforce_registered_scopes;
+        if let Some(limit) = self.authorize_rate_limit {
+            config.authorize_rate_limit = limit;
+        }
+        if let Some(depth) = self.max_delegation_depth {
+            config.max_delegation_depth = depth;
+        }
+        if let Some(window) = self.consent_window {
+            config.consent_window = window;
+        }
+        if let Some(ttl) = self.code_ttl {
+            config.code_ttl = ttl;
+        }
+    }
 }
 
 /// Settings the running application needs (independent of clap, so tests build it directly).
@@ -91,6 +166,18 @@ pub struct Config {
     pub rate_limit_window: u32,
     /// Longest grant lifetime, seconds.
     pub max_grant_lifetime: u64,
+    /// Consent approval mode (IMP-7).
+    pub consent_approval: ConsentApproval,
+    /// Requested ⊆ registered scopes (IMP-14, opt-in).
+    pub enforce_registered_scopes: bool,
+    /// Authorize calls per developer per minute (IMP-23).
+    pub authorize_rate_limit: u32,
+    /// Deepest delegation chain (§6.1, default 3).
+    pub max_delegation_depth: u32,
+    /// Consent window of an authorization request, seconds (IMP-8, ≤ 15 min).
+    pub consent_window: u64,
+    /// Lifetime of an authorization code after approval, seconds (IMP-8, ≤ 10 min).
+    pub code_ttl: u64,
 }
 
 impl Config {
@@ -102,6 +189,12 @@ impl Config {
             rate_limit: 1000,
             rate_limit_window: 60,
             max_grant_lifetime: 90 * 86_400,
+            consent_approval: ConsentApproval::Bound,
+            enforce_registered_scopes: false,
+            authorize_rate_limit: 60,
+            max_delegation_depth: 3,
+            consent_window: 15 * 60,
+            code_ttl: 10 * 60,
         }
     }
 }

@@ -15,5 +15,6 @@ pub mod ids;
 pub mod keys;
 pub mod routes;
 pub mod serve;
+pub mod sessions;
 pub mod store;
 pub mod time;

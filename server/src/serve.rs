@@ -100,13 +100,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             .clone()
             .unwrap_or_else(|| format!("http://{local}")),
     );
-    let config = Config {
-        public_url: public_url.clone(),
-        dev: args.dev,
-        rate_limit: args.rate_limit,
-        rate_limit_window: args.rate_limit_window,
-        max_grant_lifetime: args.storage.max_grant_lifetime,
-    };
+    let mut config = Config::new(public_url.clone());
+    config.dev = args.dev;
+    config.rate_limit = args.rate_limit;
+    config.rate_limit_window = args.rate_limit_window;
+    config.max_grant_lifetime = args.storage.max_grant_lifetime;
+    args.grants.apply(&mut config);
     let state = AppState::new(store.clone(), config);
     let ring = state.keys.reload().await.map_err(|e| e.to_string())?;
     tracing::info!(%local, issuer = %public_url, kid = %ring.active().kid(), backend = ?store.backend(), "listening");

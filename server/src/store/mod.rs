@@ -12,8 +12,13 @@
 //! fsynced and survives `kill -9` or a power cut; `foreign_keys=ON`; a 5 s busy timeout for the single writer.
 
 pub mod agents;
+pub mod audit;
+pub mod auth_requests;
 pub mod developers;
+pub mod grants;
+pub mod principal_sessions;
 pub mod signing_keys;
+pub mod tokens;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -22,7 +27,9 @@ use std::path::Path;
 use std::time::Duration;
 
 pub use agents::{Agent, AgentPatch, AgentStatus, NewAgent};
+pub use auth_requests::{AuthRequest, NewAuthRequest};
 pub use developers::{Developer, Mode};
+pub use grants::{Grant, GrantFilter, NewGrant};
 pub use signing_keys::SigningKeyRow;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

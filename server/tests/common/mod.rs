@@ -56,6 +56,7 @@ pub fn serve_args(data_dir: PathBuf, database_url: Option<String>) -> ServeArgs 
         log_format: LogFormat::Text,
         rate_limit: 1000,
         rate_limit_window: 60,
+        grants: Default::default(),
     }
 }
 
@@ -165,6 +166,8 @@ impl TestServer {
         config.dev = args.dev;
         config.rate_limit = args.rate_limit;
         config.rate_limit_window = args.rate_limit_window;
+        config.max_grant_lifetime = args.storage.max_grant_lifetime;
+        args.grants.apply(&mut config);
         adjust(&mut config);
         let state = AppState::new(store, config);
         let router = router(state.clone());
