@@ -622,6 +622,62 @@ mod bench {
                 rate.per_wall_sec
             );
         }
+        // Where the SD-JWT time goes beyond the signature (native backend, public API only).
+        if let Some((_, keys)) = key_sets.iter().find(|(b, _)| *b == Backend::Native) {
+            use grantex_core::sdjwt::{
+                Disclosure, HashAlg, parse_presentation, verify_presentation,
+            };
+            let parts = parse_presentation(&sd_jwt, 64 * 1024, 256)?;
+            let jwt = jws::split(parts.issuer_jwt, DEFAULT_MAX_TOKEN_BYTES)?;
+            let header = jws::decode_header(jwt.header, &[Algorithm::RS256])?;
+            let key = keys.select(header.alg, header.kid.as_deref())?;
+            let payload = jws::decode_payload(jwt.payload)?;
+            let disclosures: Vec<&str> = parts.disclosures().collect();
+            let mut full = || {
+                let _ = black_box(verify_presentation(
+                    black_box(keys),
+                    black_box(&sd_jwt),
+                    &sd_options,
+                ));
+            };
+            let mut signature = || {
+                let _ = black_box(jws::verify_signature(
+                    black_box(key),
+                    header.alg,
+                    black_box(&jwt),
+                ));
+            };
+            let mut payload_b64 = || {
+                let _ = black_box(jws::decode_payload(black_box(jwt.payload)));
+            };
+            let mut payload_json = || {
+                let _ = black_box(grantex_core::json::parse_object_strict(black_box(&payload)));
+            };
+            let mut disclosure_parse = || {
+                for d in &disclosures {
+                    let _ = black_box(Disclosure::parse(black_box(d), HashAlg::Sha256));
+                }
+            };
+            let [full, signature, payload_b64, payload_json, disclosure_parse] = min_ns([
+                &mut full,
+                &mut signature,
+                &mut payload_b64,
+                &mut payload_json,
+                &mut disclosure_parse,
+            ]);
+            println!("stage SDJWT-RS256 full {full:.0}");
+            println!("stage SDJWT-RS256 issuer-signature {signature:.0}");
+            println!(
+                "stage SDJWT-RS256 payload-b64 {payload_b64:.0} payload-bytes {}",
+                payload.len()
+            );
+            println!("stage SDJWT-RS256 payload-json(strict) {payload_json:.0}");
+            println!("stage SDJWT-RS256 disclosures-parse {disclosure_parse:.0}");
+            println!(
+                "stage SDJWT-RS256 rest(process+checks) {:.0}",
+                full - signature - payload_b64 - payload_json - disclosure_parse
+            );
+        }
         Ok(())
     }
 }

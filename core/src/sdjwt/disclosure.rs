@@ -195,17 +195,22 @@ pub(crate) fn process(
     payload: Map<String, Value>,
     disclosures: Vec<Disclosure>,
 ) -> Result<Map<String, Value>> {
-    index_by_digest(&disclosures)?;
-    let mut by_digest: HashMap<String, usize> = HashMap::with_capacity(disclosures.len());
+    let mut by_digest: DigestMap<usize> =
+        DigestMap::with_capacity_and_hasher(disclosures.len(), Default::default());
     let mut slots: Vec<Option<(Option<String>, Value)>> = Vec::with_capacity(disclosures.len());
     for (i, d) in disclosures.into_iter().enumerate() {
-        by_digest.insert(d.digest, i);
+        if by_digest.insert(d.digest, i).is_some() {
+            return Err(Error::new(
+                ErrorCode::DuplicateDisclosure,
+                format!("disclosure {i} is presented more than once"),
+            ));
+        }
         slots.push(Some((d.name, d.value)));
     }
     let mut walk = Walk {
         by_digest,
         slots: &mut slots,
-        seen: HashSet::new(),
+        seen: DigestSet::default(),
     };
     let mut processed = payload;
     walk.object(&mut processed, 0)?;
@@ -217,11 +222,35 @@ pub(crate) fn process(
     Ok(processed)
 }
 
+/// Hashes digest strings cheaply. They are base64url SHA-2 outputs fixed by the issuer's signed payload or
+/// by the disclosures it committed to, so an attacker cannot choose colliding keys, and SipHash's flooding
+/// resistance would only cost time on every presentation.
+#[derive(Default, Clone, Copy)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type DigestMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<DigestHasher>>;
+type DigestSet = HashSet<String, std::hash::BuildHasherDefault<DigestHasher>>;
+
 struct Walk<'a> {
-    by_digest: HashMap<String, usize>,
+    by_digest: DigestMap<usize>,
     /// Name and value of each disclosure, taken out when its digest is found.
     slots: &'a mut [Option<(Option<String>, Value)>],
-    seen: HashSet<String>,
+    seen: DigestSet,
 }
 
 /// Takes the `_sd` array out of an object (empty when absent), checking that it holds only strings.

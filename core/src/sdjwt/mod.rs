@@ -250,14 +250,15 @@ pub fn parse_presentation(
 
 /// Media types compare case-insensitively, with `application/` optional (RFC 7515 §4.1.9).
 fn media_type_eq(a: &str, b: &str) -> bool {
-    let strip = |t: &str| -> String {
-        let lower = t.to_ascii_lowercase();
-        lower
-            .strip_prefix("application/")
-            .map(str::to_owned)
-            .unwrap_or(lower)
-    };
-    strip(a) == strip(b)
+    fn strip(t: &str) -> &str {
+        match t.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => {
+                t.get(12..).unwrap_or_default()
+            }
+            _ => t,
+        }
+    }
+    strip(a).eq_ignore_ascii_case(strip(b))
 }
 
 fn credential_error(message: impl Into<String>) -> Error {
