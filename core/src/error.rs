@@ -238,7 +238,10 @@ pub struct Error {
 impl Error {
     /// Builds an error from a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error {
+            code,
+            message: message.into(),
+        }
     }
 
     /// Shorthand for a [`ErrorCode::MalformedToken`] error.

@@ -549,11 +549,18 @@ mod tests {
         // RFC 7638's key with n - 1 (even modulus) and RFC 8037's Ed25519 key with one character changed
         // (not a curve point): aws-lc-rs would only fail at verification, RustCrypto at load.
         let even = RFC7638_KEY.replace("KnqDKgw\"", "KnqDKgg\"");
-        assert_eq!(Jwk::from_json(&even).unwrap_err().code, ErrorCode::InvalidKey);
-        let good = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert_eq!(
+            Jwk::from_json(&even).unwrap_err().code,
+            ErrorCode::InvalidKey
+        );
+        let good =
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
         assert!(Jwk::from_json(good).is_ok());
         let off_curve = good.replace("PapiMlrw", "PapiMlsw");
-        assert_eq!(Jwk::from_json(&off_curve).unwrap_err().code, ErrorCode::InvalidKey);
+        assert_eq!(
+            Jwk::from_json(&off_curve).unwrap_err().code,
+            ErrorCode::InvalidKey
+        );
     }
 
     #[test]

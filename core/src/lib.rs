@@ -20,7 +20,10 @@
 //! * [`error`] — one error type with stable codes.
 //!
 //! The core performs no I/O, keeps no global state and never reads the clock: `now` is an input.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![deny(clippy::indexing_slicing)]
 #![deny(missing_docs)]
 

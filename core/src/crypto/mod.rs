@@ -206,7 +206,9 @@ enum Inner {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("VerifyingKey")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -257,7 +259,10 @@ impl VerifyingKey {
         if ok {
             Ok(())
         } else {
-            Err(Error::new(ErrorCode::InvalidSignature, "signature verification failed"))
+            Err(Error::new(
+                ErrorCode::InvalidSignature,
+                "signature verification failed",
+            ))
         }
     }
 }

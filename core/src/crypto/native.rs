@@ -40,22 +40,34 @@ pub(super) enum NativeKey {
 }
 
 fn rejected(what: &str) -> Error {
-    Error::new(ErrorCode::InvalidKey, format!("{what} rejected by the crypto backend"))
+    Error::new(
+        ErrorCode::InvalidKey,
+        format!("{what} rejected by the crypto backend"),
+    )
 }
 
 impl NativeKey {
-    pub(super) fn new(material: &PublicKeyMaterial, algorithms: Option<&[Algorithm]>) -> Result<Self> {
+    pub(super) fn new(
+        material: &PublicKeyMaterial,
+        algorithms: Option<&[Algorithm]>,
+    ) -> Result<Self> {
         match material {
             PublicKeyMaterial::Rsa { n, e } => {
-                let components = RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
+                let components = RsaPublicKeyComponents {
+                    n: n.as_slice(),
+                    e: e.as_slice(),
+                };
                 let mut slots: Box<[Option<ParsedPublicKey>; 6]> = Box::default();
                 for (slot, alg) in slots.iter_mut().zip(RSA_ALGORITHMS) {
                     if algorithms.is_some_and(|allowed| !allowed.contains(&alg)) {
                         continue;
                     }
-                    let Some(params) = rsa_parameters(alg) else { continue };
-                    let parsed =
-                        components.to_parsed_public_key(params).map_err(|_| rejected("RSA key"))?;
+                    let Some(params) = rsa_parameters(alg) else {
+                        continue;
+                    };
+                    let parsed = components
+                        .to_parsed_public_key(params)
+                        .map_err(|_| rejected("RSA key"))?;
                     *slot = Some(parsed);
                 }
                 Ok(NativeKey::Rsa(slots))
@@ -70,8 +82,8 @@ impl NativeKey {
                 Ok(NativeKey::Ec(parsed))
             }
             PublicKeyMaterial::Ed25519 { x } => {
-                let parsed =
-                    ParsedPublicKey::new(&signature::ED25519, x).map_err(|_| rejected("Ed25519 key"))?;
+                let parsed = ParsedPublicKey::new(&signature::ED25519, x)
+                    .map_err(|_| rejected("Ed25519 key"))?;
                 Ok(NativeKey::Ed25519(parsed))
             }
         }
@@ -81,12 +93,17 @@ impl NativeKey {
     /// from this key at load time.
     pub(super) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> Result<bool> {
         let key = match self {
-            NativeKey::Rsa(slots) => rsa_slot(alg).and_then(|i| slots.get(i)).and_then(Option::as_ref),
+            NativeKey::Rsa(slots) => rsa_slot(alg)
+                .and_then(|i| slots.get(i))
+                .and_then(Option::as_ref),
             NativeKey::Ec(key) | NativeKey::Ed25519(key) => Some(key),
         };
         match key {
             Some(key) => Ok(key.verify_sig(message, sig).is_ok()),
-            None => Err(Error::new(ErrorCode::InvalidKey, format!("key is not usable with {alg}"))),
+            None => Err(Error::new(
+                ErrorCode::InvalidKey,
+                format!("key is not usable with {alg}"),
+            )),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Algorithm, KeyKind, PublicKeyMaterial};
 use crate::error::{Error, ErrorCode, Result};
-use rsa::{pkcs1v15, pss, BoxedUint};
+use rsa::{BoxedUint, pkcs1v15, pss};
 use sha2::{Sha256, Sha384, Sha512};
 use signature::Verifier;
 
@@ -27,7 +27,10 @@ pub(super) enum PureKey {
 }
 
 fn rejected(what: &str) -> Error {
-    Error::new(ErrorCode::InvalidKey, format!("{what} rejected by the crypto backend"))
+    Error::new(
+        ErrorCode::InvalidKey,
+        format!("{what} rejected by the crypto backend"),
+    )
 }
 
 impl PureKey {
@@ -47,16 +50,18 @@ impl PureKey {
                     ps512: pss::VerifyingKey::new(key),
                 })))
             }
-            PublicKeyMaterial::Ec { kind: KeyKind::P256, point } => {
-                p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .map(PureKey::P256)
-                    .map_err(|_| rejected("EC key"))
-            }
-            PublicKeyMaterial::Ec { kind: KeyKind::P384, point } => {
-                p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                    .map(PureKey::P384)
-                    .map_err(|_| rejected("EC key"))
-            }
+            PublicKeyMaterial::Ec {
+                kind: KeyKind::P256,
+                point,
+            } => p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                .map(PureKey::P256)
+                .map_err(|_| rejected("EC key")),
+            PublicKeyMaterial::Ec {
+                kind: KeyKind::P384,
+                point,
+            } => p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                .map(PureKey::P384)
+                .map_err(|_| rejected("EC key")),
             PublicKeyMaterial::Ec { .. } => Err(rejected("EC key")),
             PublicKeyMaterial::Ed25519 { x } => ed25519_dalek::VerifyingKey::from_bytes(x)
                 .map(PureKey::Ed25519)
