@@ -652,50 +652,52 @@ impl VcVerifyOptionsJson {
     }
 }
 
-/// A status list handed over in JSON: a W3C `encodedList` (bare string, or an object with optional
-/// `statusSize`) or an IETF `{bits, lst}` pair. The caller has verified where it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
-pub enum StatusListJson {
-    /// A W3C `encodedList` with one bit per entry.
-    Encoded(String),
-    /// W3C StatusList2021 / BitstringStatusList.
-    #[serde(rename_all = "camelCase")]
-    Bitstring {
-        /// base64url (or multibase `u…`) GZIP bitstring.
-        encoded_list: String,
-        /// Bits per entry (default 1).
-        #[serde(default)]
-        status_size: Option<u8>,
-    },
-    /// IETF Token Status List.
-    Token {
-        /// Bits per entry (1, 2, 4 or 8).
-        bits: u8,
-        /// base64url ZLIB bytes.
-        lst: String,
-    },
-}
+/// A status list handed over in JSON, already verified by the caller as coming from its issuer:
+///
+/// * a W3C `encodedList` string (one bit per entry);
+/// * an object with `encodedList` (and optional `statusSize`): a W3C credential subject;
+/// * an object with `bits` and `lst` (other members such as `aggregation_uri` ignored, as the IETF draft
+///   allows): an IETF `status_list` claim.
+///
+/// Anything else, and any malformed list, is [`ErrorCode::InvalidStatusList`] — decided by the status
+/// module, so every binding reports list problems with the same code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StatusListJson(pub serde_json::Value);
 
 impl StatusListJson {
     /// Decodes the list with the default bounds.
     pub fn decode(&self) -> Result<crate::status::StatusList> {
         use crate::status::{BitstringStatusList, StatusListLimits, TokenStatusList};
-        Ok(match self {
-            StatusListJson::Encoded(encoded_list) => {
-                BitstringStatusList::decode(encoded_list)?.into()
+        let invalid = |m: &str| Error::new(ErrorCode::InvalidStatusList, m);
+        match &self.0 {
+            serde_json::Value::String(encoded) => Ok(BitstringStatusList::decode(encoded)?.into()),
+            serde_json::Value::Object(map) if map.contains_key("encodedList") => {
+                let encoded = map
+                    .get("encodedList")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| invalid("\"encodedList\" must be a string"))?;
+                let status_size = match map.get("statusSize") {
+                    None => 1,
+                    Some(v) => v
+                        .as_u64()
+                        .and_then(|n| u8::try_from(n).ok())
+                        .ok_or_else(|| invalid("\"statusSize\" must be a small integer"))?,
+                };
+                Ok(BitstringStatusList::decode_with(
+                    encoded,
+                    status_size,
+                    &StatusListLimits::default(),
+                )?
+                .into())
             }
-            StatusListJson::Bitstring {
-                encoded_list,
-                status_size,
-            } => BitstringStatusList::decode_with(
-                encoded_list,
-                status_size.unwrap_or(1),
-                &StatusListLimits::default(),
-            )?
-            .into(),
-            StatusListJson::Token { bits, lst } => TokenStatusList::decode(*bits, lst)?.into(),
-        })
+            value @ serde_json::Value::Object(_) => {
+                Ok(TokenStatusList::from_status_list_claim(value)?.into())
+            }
+            _ => Err(invalid(
+                "a status list is an encodedList string or a list object",
+            )),
+        }
     }
 }
 
@@ -760,4 +762,61 @@ pub fn status_list_get_json(request_json: &str) -> String {
 /// [`crate::audit::ChainReport`] (a broken chain is a report with `valid:false`, not an error).
 pub fn verify_audit_chain_json(entries_json: &str) -> String {
     answer_json(crate::audit::verify_chain_json(entries_json))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StatusListCredentialRequest {
+    jwks: serde_json::Value,
+    credential: String,
+    now: u64,
+    trusted_issuers: Vec<String>,
+    #[serde(default)]
+    expected_id: Option<String>,
+}
+
+/// Verifies a signed status-list credential (VC-JWT of a StatusList2021 / BitstringStatusList credential)
+/// from `{"jwks","credential","now","trustedIssuers","expectedId"?}`; the answer value is
+/// `{"encodedList","statusSize","purposes","size"}`, ready to hand to [`status_list_get_json`] or a VC
+/// verification's `statusLists`.
+pub fn verify_status_list_credential_json(request_json: &str) -> String {
+    answer_json((|| {
+        let request: StatusListCredentialRequest = parse_request(request_json)?;
+        let keys = key_set_from_value(&request.jwks)?;
+        let mut options =
+            crate::vc::StatusListVerifyOptions::new(request.trusted_issuers, request.now);
+        options.expected_id = request.expected_id;
+        let list = crate::vc::verify_status_list_credential(&keys, &request.credential, &options)?;
+        Ok(serde_json::json!({
+            "encodedList": list.encode()?,
+            "statusSize": list.status_size(),
+            "purposes": list.purposes(),
+            "size": list.len(),
+        }))
+    })())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StatusListTokenRequest {
+    jwks: serde_json::Value,
+    token: String,
+    now: u64,
+}
+
+/// Verifies a signed IETF status-list token (`typ: statuslist+jwt`) from `{"jwks","token","now"}`; the
+/// answer value is `{"subject","issuedAt","expiresAt"?,"ttl"?,"statusList":{"bits","lst"}}`.
+pub fn verify_status_list_token_json(request_json: &str) -> String {
+    answer_json((|| {
+        let request: StatusListTokenRequest = parse_request(request_json)?;
+        let keys = key_set_from_value(&request.jwks)?;
+        let token = crate::vc::verify_status_list_token(&keys, &request.token, request.now)?;
+        Ok(serde_json::json!({
+            "subject": token.subject,
+            "issuedAt": token.issued_at,
+            "expiresAt": token.expires_at,
+            "ttl": token.ttl,
+            "statusList": token.list.to_status_list_claim()?,
+        }))
+    })())
 }

@@ -166,3 +166,101 @@ fn presentation_and_status_helpers() {
     .unwrap();
     assert_eq!(answer["error"]["code"], "INVALID_STATUS_LIST");
 }
+
+fn status_get(list: &Value, index: u64) -> Value {
+    let request = json!({"list": list, "index": index});
+    serde_json::from_str(&api::status_list_get_json(&request.to_string())).unwrap()
+}
+
+#[test]
+fn status_vectors_through_json() {
+    let doc = load("status.json");
+    let mut checks = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let list = match (case["kind"].as_str().unwrap(), case.get("statusSize")) {
+            ("bitstring", Some(size)) => {
+                json!({"encodedList": case["encoded"], "statusSize": size})
+            }
+            _ => case["encoded"].clone(),
+        };
+        if let Some(code) = case.get("error") {
+            let answer = status_get(&list, 0);
+            assert_eq!(&answer["error"]["code"], code, "{name}: {answer}");
+            checks += 1;
+            continue;
+        }
+        for check in case["checks"].as_array().unwrap() {
+            let answer = status_get(&list, check["index"].as_u64().unwrap());
+            match check.get("error") {
+                Some(code) => assert_eq!(&answer["error"]["code"], code, "{name} {check}"),
+                None => assert_eq!(
+                    answer["value"]["status"], check["status"],
+                    "{name} {check}: {answer}"
+                ),
+            }
+            checks += 1;
+        }
+    }
+    println!("status JSON API: {checks} checks match");
+    assert!(checks > 100);
+}
+
+#[test]
+fn signed_status_list_vectors_through_json() {
+    let doc = load("vc.json");
+    let mut run = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (answer, list_of): (Value, fn(&Value) -> Value) = match case["kind"].as_str().unwrap() {
+            "statusListCredential" => {
+                let mut request = json!({
+                    "jwks": key_set(&doc, case), "credential": case["token"],
+                    "now": case["options"]["now"], "trustedIssuers": case["options"]["trustedIssuers"],
+                });
+                if let Some(id) = case["options"].get("expectedId") {
+                    request["expectedId"] = id.clone();
+                }
+                let answer = api::verify_status_list_credential_json(&request.to_string());
+                (
+                    serde_json::from_str(&answer).unwrap(),
+                    |v| json!({"encodedList": v["encodedList"], "statusSize": v["statusSize"]}),
+                )
+            }
+            "statusListToken" => {
+                let request = json!({"jwks": key_set(&doc, case), "token": case["token"], "now": case["options"]["now"]});
+                let answer = api::verify_status_list_token_json(&request.to_string());
+                (serde_json::from_str(&answer).unwrap(), |v| {
+                    v["statusList"].clone()
+                })
+            }
+            _ => continue,
+        };
+        run += 1;
+        let expect = &case["expect"];
+        if let Some(code) = expect.get("error") {
+            assert_eq!(&answer["error"]["code"], code, "{name}: {answer}");
+            continue;
+        }
+        let value = &answer["value"];
+        assert_eq!(answer["ok"], json!(true), "{name}: {answer}");
+        let list = list_of(value);
+        if let Some(subject) = expect.get("subject") {
+            assert_eq!(&value["subject"], subject, "{name}");
+            for (index, status) in expect["statuses"].as_object().unwrap() {
+                let got = status_get(&list, index.parse().unwrap());
+                assert_eq!(&got["value"]["status"], status, "{name} index {index}");
+            }
+        } else {
+            assert_eq!(&value["purposes"], &expect["purposes"], "{name}");
+            for (key, bit) in [("set", 1), ("clear", 0)] {
+                for index in expect[key].as_array().unwrap() {
+                    let got = status_get(&list, index.as_u64().unwrap());
+                    assert_eq!(got["value"]["status"], json!(bit), "{name} index {index}");
+                }
+            }
+        }
+    }
+    println!("signed status lists through JSON: {run} cases match");
+    assert!(run >= 9);
+}
