@@ -6,13 +6,16 @@
 //!   [`routes`] — endpoint groups.
 //! * [`store`] — SQLite/PostgreSQL storage with embedded migrations; [`keys`] — the signing-key ring and the
 //!   grant-token signer; [`ids`] — prefixed ULIDs and secrets; [`time`] — clock and wire time formats.
+//! * [`client`] — typed blocking REST client of a Grantex server; [`mcp`] — `grantex mcp` (MCP server on `rmcp`).
 
 pub mod admin;
 pub mod app;
+pub mod client;
 pub mod config;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod mcp;
 pub mod routes;
 pub mod serve;
 pub mod sessions;

@@ -12,6 +12,7 @@
 //! Error codes are the core's [`grantex_core::ErrorCode`] strings plus two of this tool's own:
 //! [`JWKS_UNAVAILABLE`] and [`INPUT_UNAVAILABLE`].
 
+mod client;
 mod credentials;
 mod decode;
 mod fetch;
@@ -45,6 +46,8 @@ Exit status:
   0  success (verified grant, decoded token, thumbprints) on stdout
   1  the token or key set failed: {\"error\":{\"code\":\"…\",\"message\":\"…\"}} on stdout
   2  usage error (unknown, missing or conflicting options) on stderr
+  3  online commands (agents, grants, tokens, audit list, …): server unreachable or no API key
+     (API errors of online commands exit 1 with the server's code, e.g. NOT_FOUND, on stderr)
 
 Error codes are the core library's (EXPIRED, INVALID_SIGNATURE, INVALID_AUDIENCE, …) plus:
   JWKS_UNAVAILABLE   the JWKS could not be read or fetched (I/O, network, HTTP status, > 1 MiB)
@@ -91,6 +94,25 @@ enum Command {
     /// Manage the server's developer accounts.
     #[command(subcommand)]
     Developers(grantex_server::admin::DevelopersCommand),
+    /// Store or show the server URL and API key of the online commands (per-user file, mode 0600).
+    #[command(subcommand)]
+    Config(client::ConfigCommand),
+    /// Manage agents on a Grantex server.
+    #[command(subcommand)]
+    Agents(client::AgentsCommand),
+    /// Create an authorization request (consent URL; sandbox accounts get a code at once).
+    Authorize(client::AuthorizeArgs),
+    /// List, show, revoke and delegate grants on a Grantex server.
+    #[command(subcommand)]
+    Grants(client::GrantsCommand),
+    /// Verify, revoke, exchange and refresh grant tokens on a Grantex server.
+    #[command(subcommand)]
+    Tokens(client::TokensCommand),
+    /// Create principal sessions (end-user permissions dashboard links).
+    #[command(subcommand, alias = "principal-sessions")]
+    Sessions(client::SessionsCommand),
+    /// Run an MCP server (stdio, or streamable HTTP with --http) exposing the Grantex API as tools.
+    Mcp(grantex_server::mcp::McpArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -105,6 +127,14 @@ pub(crate) fn run() -> ExitCode {
         Command::Serve(args) => return grantex_server::serve::run(args),
         Command::Keys(command) => return grantex_server::admin::run_keys(command),
         Command::Developers(command) => return grantex_server::admin::run_developers(command),
+        // Online client commands (src/cli/client): exit 0 ok, 1 API error, 2 usage, 3 transport/config.
+        Command::Config(command) => return client::run_config(command),
+        Command::Agents(command) => return client::run_agents(command),
+        Command::Authorize(args) => return client::run_authorize(args),
+        Command::Grants(command) => return client::run_grants(command),
+        Command::Tokens(command) => return client::run_tokens(command),
+        Command::Sessions(command) => return client::run_sessions(command),
+        Command::Mcp(args) => return grantex_server::mcp::run(args),
     };
     outcome.finish()
 }

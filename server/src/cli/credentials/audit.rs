@@ -32,6 +32,9 @@ pub(crate) enum Command {
     /// Verify an audit-log hash chain and print the chain report as JSON.
     #[command(after_help = VERIFY_AFTER_HELP)]
     Verify(VerifyArgs),
+    /// Online commands against a Grantex server: list, log, get, chain.
+    #[command(flatten)]
+    Online(crate::cli::client::AuditOnline),
 }
 
 /// Arguments of `grantex audit verify`.
@@ -46,6 +49,7 @@ pub(crate) struct VerifyArgs {
 pub(crate) fn run(command: Command) -> ExitCode {
     match command {
         Command::Verify(args) => run_verify(args),
+        Command::Online(command) => crate::cli::client::run_audit(command),
     }
 }
 
