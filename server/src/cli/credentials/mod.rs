@@ -25,7 +25,7 @@ pub(crate) enum Command {
     /// Verify W3C VC-JWT credentials offline, status lists included.
     #[command(subcommand)]
     Vc(vc::Command),
-    /// Verify audit-log hash chains.
+    /// Audit logs: verify hash chains offline (`verify`); list, log, get and check them on a server.
     #[command(subcommand)]
     Audit(audit::Command),
 }
