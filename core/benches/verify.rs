@@ -393,6 +393,29 @@ mod bench {
             .map(|b| KeySet::from_jwks_json_with_backend(&jwks, *b).map(|k| (*b, k)))
             .collect::<Result<Vec<_>, _>>()?;
 
+        if std::env::var("BENCH_PROFILE").is_ok_and(|p| p == "SDJWT") {
+            let keys = key_sets
+                .iter()
+                .find(|(b, _)| *b == Backend::Native)
+                .map(|(_, k)| k)
+                .ok_or_else(|| err("no native backend"))?;
+            let options = grantex_core::sdjwt::SdJwtVerifyOptions::new(
+                IssuerPolicy::Expect(ISSUER.to_owned()),
+                now,
+            );
+            let rate = measure(seconds, 0.0, || {
+                let _ = black_box(grantex_core::sdjwt::verify_presentation(
+                    black_box(keys),
+                    black_box(&sd_jwt),
+                    black_box(&options),
+                ));
+            });
+            println!(
+                "ours SDJWT-RS256 native {:.0} {:.0}",
+                rate.per_cpu_sec, rate.per_wall_sec
+            );
+            return Ok(());
+        }
         if let Ok(only) = std::env::var("BENCH_PROFILE") {
             let case = cases
                 .iter()

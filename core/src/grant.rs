@@ -16,7 +16,7 @@
 
 use crate::crypto::Algorithm;
 use crate::error::{Error, ErrorCode, Result};
-use crate::json::RejectDuplicates;
+use crate::json::{RejectDuplicates, Text};
 
 use crate::jwk::KeySet;
 use crate::jws::{self, DEFAULT_MAX_TOKEN_BYTES};
@@ -244,9 +244,9 @@ impl<'de> Visitor<'de> for RawClaimsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims<'de>, A::Error> {
         let mut c = RawClaims::default();
-        let mut others: Vec<Cow<'de, str>> = Vec::new();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let slot = match key.as_ref() {
+        let mut others: Vec<Text<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let slot = match key.as_str() {
                 "iss" => &mut c.iss,
                 "sub" => &mut c.sub,
                 "jti" => &mut c.jti,

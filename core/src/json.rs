@@ -166,8 +166,8 @@ impl<'de> Visitor<'de> for RejectDuplicatesVisitor {
 
 /// Consumes a JSON object from a serde `MapAccess`, failing on duplicate member names at any depth.
 pub fn reject_duplicate_members<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
-    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+    let mut seen: Vec<Text<'de>> = Vec::new();
+    while let Some(key) = map.next_key::<Text<'de>>()? {
         if seen.contains(&key) {
             return Err(de::Error::custom(format_args!(
                 "duplicate member name {key:?}"
@@ -177,6 +177,42 @@ pub fn reject_duplicate_members<'de, A: MapAccess<'de>>(mut map: A) -> Result<()
         seen.push(key);
     }
     Ok(())
+}
+
+/// A JSON string that borrows from the input when it has no escapes and owns a copy otherwise.
+///
+/// serde's own `Cow<str>` always allocates, and member names and short header values are parsed on every
+/// verification, so the hot paths use this instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<'de>(pub std::borrow::Cow<'de, str>);
+
+impl<'de> Text<'de> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 use crate::b64;
 use crate::crypto::{Algorithm, VerifyingKey};
 use crate::error::{Error, ErrorCode, Result};
-use crate::json::RejectDuplicates;
+use crate::json::{RejectDuplicates, Text};
 use crate::jwk::KeySet;
 use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
@@ -123,7 +123,7 @@ struct RawHeader<'a> {
     kid: Option<Cow<'a, str>>,
     typ: Option<Cow<'a, str>>,
     cty: Option<Cow<'a, str>>,
-    crit: Option<Vec<Cow<'a, str>>>,
+    crit: Option<Vec<Text<'a>>>,
     /// RFC 7797 `b64`; `false` changes what the signature covers, which this library does not implement.
     b64: Option<bool>,
 }
@@ -147,19 +147,20 @@ impl<'de> Visitor<'de> for RawHeaderVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader<'de>, A::Error> {
         let mut h = RawHeader::default();
-        let mut others: Vec<Cow<'de, str>> = Vec::new();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match key.as_ref() {
-                "alg" => set_once(&mut h.alg, map.next_value::<Cow<'de, str>>()?, "alg")?,
-                "kid" => set_once(&mut h.kid, map.next_value::<Cow<'de, str>>()?, "kid")?,
-                "typ" => set_once(&mut h.typ, map.next_value::<Cow<'de, str>>()?, "typ")?,
-                "cty" => set_once(&mut h.cty, map.next_value::<Cow<'de, str>>()?, "cty")?,
-                "crit" => set_once(&mut h.crit, map.next_value::<Vec<Cow<'de, str>>>()?, "crit")?,
+        let mut others: Vec<Text<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.as_str() {
+                "alg" => set_once(&mut h.alg, map.next_value::<Text<'de>>()?.0, "alg")?,
+                "kid" => set_once(&mut h.kid, map.next_value::<Text<'de>>()?.0, "kid")?,
+                "typ" => set_once(&mut h.typ, map.next_value::<Text<'de>>()?.0, "typ")?,
+                "cty" => set_once(&mut h.cty, map.next_value::<Text<'de>>()?.0, "cty")?,
+                "crit" => set_once(&mut h.crit, map.next_value::<Vec<Text<'de>>>()?, "crit")?,
                 "b64" => set_once(&mut h.b64, map.next_value::<bool>()?, "b64")?,
                 _ => {
                     if others.contains(&key) {
                         return Err(de::Error::custom(format_args!(
-                            "duplicate member name {key:?}"
+                            "duplicate member name {:?}",
+                            key.as_str()
                         )));
                     }
                     map.next_value_seed(RejectDuplicates)?;
@@ -218,7 +219,10 @@ pub fn decode_header(header_b64: &str, algorithms: &[Algorithm]) -> Result<Heade
             .ok_or_else(|| Error::malformed("\"crit\" must not be empty"))?;
         return Err(Error::new(
             ErrorCode::UnsupportedCriticalHeader,
-            format!("critical header parameter {first:?} is not supported"),
+            format!(
+                "critical header parameter {:?} is not supported",
+                first.as_str()
+            ),
         ));
     }
     if raw.b64 == Some(false) {

@@ -210,7 +210,8 @@ pub(crate) fn process(
     let mut walk = Walk {
         by_digest,
         slots: &mut slots,
-        seen: DigestSet::default(),
+        // Sized for a typical credential (a few claims plus 2-5 decoys per `_sd`), so it rarely rehashes.
+        seen: DigestSet::with_capacity_and_hasher(32, Default::default()),
     };
     let mut processed = payload;
     walk.object(&mut processed, 0)?;
