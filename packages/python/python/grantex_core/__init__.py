@@ -10,23 +10,41 @@ JWKS download and cache, and the upstream SDK's names.
 * :func:`verify_chain`, :func:`audit_entry_hash` — the audit-log hash chain.
 * :func:`satisfies`, :func:`narrows`, :func:`parse_scope` — scope helpers.
 * :func:`jwk_thumbprint` — RFC 7638 thumbprints.
+* :func:`verify_sd_jwt`, :func:`present_sd_jwt` — SD-JWT presentations (RFC 9901, Grantex profile).
+* :func:`verify_credential` (and :func:`verify_credential_upstream`) — VC-JWT credentials.
+* :class:`StatusList`, :func:`status_list_get`, :class:`StatusListCache`, :func:`verify_status_list_credential`,
+  :func:`verify_status_list_token` — status lists (``Verifier.verify(..., status_cache=…)`` for grant tokens).
 """
 
 from __future__ import annotations
 
 from . import _native
-from ._jwks import FetchResult, JwksCache, default_jwks_cache, fetch_jwks
 from ._native import (
+    StatusList,
+    StatusListCache,
+    StatusListToken,
     Verifier,
     audit_entry_hash,
     jwk_thumbprint,
     narrows,
+    present_sd_jwt,
     resolve_issuer,
     satisfies,
+    status_list_get,
     verify_chain,
+    verify_credential,
+    verify_credential_upstream,
+    verify_sd_jwt,
+    verify_status_list_credential,
+    verify_status_list_token,
 )
-from ._types import ChainReport, Scope, VerifiedGrant, VerifyGrantTokenOptions
-from ._verify import verify_grant_token
+from ._types import (
+    ChainReport,
+    Scope,
+    StatusReference,
+    VerifiedGrant,
+    VerifyGrantTokenOptions,
+)
 from .errors import (
     AuditChainError,
     CredentialError,
@@ -48,7 +66,42 @@ from .errors import (
     TokenTimeError,
 )
 
+# Neither `typing` nor the modules below are imported at run time until needed (see `__getattr__`).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._credentials import CredentialStatusEntry, KeyBinding, VerifiedCredential, VerifiedSdJwt
+    from ._jwks import FetchResult, JwksCache, default_jwks_cache, fetch_jwks
+    from ._verify import verify_grant_token
+
 __version__: str = _native.__version__
+
+# The JWKS download (urllib, http.client, ssl, email: ~40 ms of imports) and the credential result types are
+# loaded on first use, so that `import grantex_core` + `Verifier(jwks).verify(…)` stays a few milliseconds
+# (PEP 562).
+_LAZY = {
+    "KeyBinding": "._credentials",
+    "VerifiedSdJwt": "._credentials",
+    "CredentialStatusEntry": "._credentials",
+    "VerifiedCredential": "._credentials",
+    "verify_grant_token": "._verify",
+    "JwksCache": "._jwks",
+    "FetchResult": "._jwks",
+    "default_jwks_cache": "._jwks",
+    "fetch_jwks": "._jwks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 #: Every stable error code of the core, in table order.
 ERROR_CODES: tuple[str, ...] = tuple(_native.error_codes())
@@ -73,6 +126,22 @@ __all__ = [
     "FetchResult",
     "default_jwks_cache",
     "fetch_jwks",
+    "StatusReference",
+    # Credentials, status lists
+    "verify_sd_jwt",
+    "present_sd_jwt",
+    "VerifiedSdJwt",
+    "KeyBinding",
+    "verify_credential",
+    "verify_credential_upstream",
+    "VerifiedCredential",
+    "CredentialStatusEntry",
+    "StatusList",
+    "StatusListToken",
+    "StatusListCache",
+    "status_list_get",
+    "verify_status_list_credential",
+    "verify_status_list_token",
     # Audit
     "verify_chain",
     "audit_entry_hash",

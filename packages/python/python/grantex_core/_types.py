@@ -3,9 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
 
-__all__ = ["VerifiedGrant", "VerifyGrantTokenOptions", "ChainReport", "Scope"]
+# `typing` is only needed by type checkers (annotations are strings): not importing it at run time keeps
+# `import grantex_core` cheap.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional, Sequence, Union
+
+__all__ = [
+    "VerifiedGrant",
+    "VerifyGrantTokenOptions",
+    "ChainReport",
+    "Scope",
+    "StatusReference",
+]
+
+
+@dataclass(frozen=True)
+class StatusReference:
+    """Where a grant's status lives: the status list URI and the entry index (``status.status_list``)."""
+
+    uri: str
+    idx: int
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"uri": self.uri, "idx": self.idx}
 
 
 @dataclass(frozen=True)
@@ -33,6 +55,9 @@ class VerifiedGrant:
     issuer: str = ""
     #: ``bdg``: remaining budget at refresh time (informational).
     budget_remaining: Optional[float] = None
+    #: ``status.status_list``: the grant's revocation entry (checked when ``Verifier.verify`` is given a
+    #: ``status_cache``); ``None`` when the token has no ``status`` claim (every upstream token).
+    status: Optional[StatusReference] = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The core's JSON form: camelCase names, absent optional fields omitted, lists for tuples."""
@@ -56,6 +81,8 @@ class VerifiedGrant:
         out["issuer"] = self.issuer
         if self.budget_remaining is not None:
             out["budgetRemaining"] = self.budget_remaining
+        if self.status is not None:
+            out["status"] = self.status.to_json_dict()
         return out
 
 
@@ -132,3 +159,4 @@ class Scope:
     def __str__(self) -> str:
         base = f"{self.resource}:{self.action}"
         return base if self.constraint is None else f"{base}:{self.constraint}"
+

@@ -33,7 +33,9 @@ A code this version does not know yet (a newer core) raises a plain :class:`Gran
 
 from __future__ import annotations
 
-from typing import Any, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = [
     "GrantexError",
