@@ -168,7 +168,7 @@ func TestGrantTokenVectors(t *testing.T) {
 		defer ver.Close()
 		verifiers[name] = ver
 	}
-	var rawRun, typedRun atomic.Int64
+	var rawRun, typedRun, fastDecoded atomic.Int64
 	for i := range v.Cases {
 		c := &v.Cases[i]
 		t.Run(c.Name, func(t *testing.T) {
@@ -185,6 +185,19 @@ func TestGrantTokenVectors(t *testing.T) {
 					t.Fatalf("raw value differs: %s (%v)", raw, err)
 				}
 			}
+			if c.Expected.OK { // the reflection-free decoder agrees with encoding/json
+				raw, _ := ver.verifyRaw(c.Token, c.Options)
+				var fast, slow VerifiedGrant
+				if err := json.Unmarshal(raw, &slow); err != nil {
+					t.Fatal(err)
+				}
+				if decodeGrant(raw, &fast) {
+					if !reflect.DeepEqual(fast, slow) {
+						t.Fatalf("decodeGrant differs from encoding/json:\n fast %+v\n slow %+v", fast, slow)
+					}
+					fastDecoded.Add(1)
+				}
+			}
 			rawRun.Add(1)
 			// The same options through the idiomatic VerifyOptions.
 			if opts, ok := typedOptions(t, c.Options); ok {
@@ -194,8 +207,8 @@ func TestGrantTokenVectors(t *testing.T) {
 			}
 		})
 	}
-	fmt.Printf("grant-token vectors: %d cases via VerifyJSON, %d via Verify(VerifyOptions)\n", rawRun.Load(),
-		typedRun.Load())
+	fmt.Printf("grant-token vectors: %d cases via VerifyJSON, %d via Verify(VerifyOptions); %d grants decoded "+
+		"without reflection, equal to encoding/json\n", rawRun.Load(), typedRun.Load(), fastDecoded.Load())
 }
 
 func TestAuditChainVectors(t *testing.T) {
@@ -385,5 +398,53 @@ func TestHelpers(t *testing.T) {
 	}
 	if _, err := DecodeUnverified("not a token"); !errors.Is(err, ErrMalformedToken) {
 		t.Fatalf("decode garbage: %v", err)
+	}
+}
+
+func TestDecodeGrantFallsBackOrAgrees(t *testing.T) {
+	inputs := []string{
+		`{}`,
+		`{"tokenId":"t","scopes":[],"audience":null,"issuedAt":1,"expiresAt":2}`,
+		`{"tokenId":"t","scopes":["a","b"],"delegationDepth":3,"budgetRemaining":1.5e2,"status":{"uri":"u","idx":7}}`,
+		`{"tokenId":"t","tokenId":"u"}`,
+		`{"parentAgentDid":"did:x","parentGrantId":"g","status":null}`,
+		`{"tokenId":"a\"b"}`,              // escape: fallback
+		`{"tokenId":"\u00e9"}`,            // escape: fallback
+		`{"unknown":1}`,                   // unknown member: fallback
+		`{"issuedAt":1.5}`,                // not an integer: fallback (and an encoding/json error)
+		`{"delegationDepth":-1}`,          // a negative depth decodes like encoding/json
+		`{"status":{"uri":"u","idx":-1}}`, // fallback (and an encoding/json error)
+		`{"tokenId":"t"} `,                // trailing space: fallback
+		`{"scopes":["a",]}`,               // invalid: fallback
+		`{"tokenId":"t"`,                  // truncated: fallback
+	}
+	for _, in := range inputs {
+		var fast, slow VerifiedGrant
+		ok := decodeGrant([]byte(in), &fast)
+		err := json.Unmarshal([]byte(in), &slow)
+		if ok && (err != nil || !reflect.DeepEqual(fast, slow)) {
+			t.Fatalf("%s: decodeGrant %+v, encoding/json %+v (%v)", in, fast, slow, err)
+		}
+	}
+}
+
+func TestOptionsJSON(t *testing.T) {
+	depth := 2
+	o := VerifyOptions{Issuer: "iss \"q\" \\ \n\x01 é", AnyAudience: true, RequiredScopes: []string{"a", "b"},
+		ClockTolerance: 30 * time.Second, Now: time.Unix(5, 0), MaxDelegationDepth: &depth,
+		Algorithms: []string{"RS256", "ES256"}, MaxTokenBytes: 100, Audience: []string{}}
+	got, err := o.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(map[string]any{"now": 5, "issuer": o.Issuer, "anyAudience": true,
+		"requiredScopes": o.RequiredScopes, "clockTolerance": 30, "maxDelegationDepth": 2,
+		"algorithms": o.Algorithms, "maxTokenBytes": 100, "audience": []string{}})
+	if !reflect.DeepEqual(generic(t, got), generic(t, want)) {
+		t.Fatalf("options JSON\n got  %s\n want %s", got, want)
+	}
+	got, _ = VerifyOptions{Now: time.Unix(7, 0), AnyIssuer: true, JwksURI: "u", IssuerDID: "d"}.MarshalJSON()
+	if string(got) != `{"now":7,"anyIssuer":true,"jwksUri":"u","issuerDid":"d"}` {
+		t.Fatalf("options JSON %s", got)
 	}
 }

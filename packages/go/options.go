@@ -1,7 +1,7 @@
 package grantex
 
 import (
-	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -36,46 +36,96 @@ type VerifyOptions struct {
 	MaxTokenBytes int
 }
 
-// optionsJSON is the core's VerifyOptionsJson.
-type optionsJSON struct {
-	Now                int64     `json:"now"`
-	Issuer             string    `json:"issuer,omitempty"`
-	AnyIssuer          bool      `json:"anyIssuer,omitempty"`
-	JwksURI            string    `json:"jwksUri,omitempty"`
-	IssuerDID          string    `json:"issuerDid,omitempty"`
-	Audience           *[]string `json:"audience,omitempty"`
-	AnyAudience        bool      `json:"anyAudience,omitempty"`
-	RequiredScopes     []string  `json:"requiredScopes,omitempty"`
-	ClockTolerance     int64     `json:"clockTolerance,omitempty"`
-	MaxDelegationDepth *int      `json:"maxDelegationDepth,omitempty"`
-	Algorithms         *[]string `json:"algorithms,omitempty"`
-	MaxTokenBytes      int       `json:"maxTokenBytes,omitempty"`
+// MarshalJSON renders the options as the core's JSON options object (the form VerifyJSON takes), with Now
+// resolved to the current time when zero. The checks themselves (consistency, ranges) are the core's. It is
+// written by hand (no reflection): Verify calls it on every verification.
+func (o VerifyOptions) MarshalJSON() ([]byte, error) {
+	return o.appendJSON(make([]byte, 0, 256)), nil
 }
 
-// MarshalJSON renders the options as the core's JSON options object (the form VerifyJSON takes), with Now
-// resolved to the current time when zero. The checks themselves (consistency, ranges) are the core's.
-func (o VerifyOptions) MarshalJSON() ([]byte, error) {
+func (o VerifyOptions) appendJSON(b []byte) []byte {
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	j := optionsJSON{
-		Now:                now.Unix(),
-		Issuer:             o.Issuer,
-		AnyIssuer:          o.AnyIssuer,
-		JwksURI:            o.JwksURI,
-		IssuerDID:          o.IssuerDID,
-		AnyAudience:        o.AnyAudience,
-		RequiredScopes:     o.RequiredScopes,
-		ClockTolerance:     int64(o.ClockTolerance / time.Second),
-		MaxDelegationDepth: o.MaxDelegationDepth,
-		MaxTokenBytes:      o.MaxTokenBytes,
+	b = append(b, `{"now":`...)
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	appendString := func(name, value string) {
+		if value != "" {
+			b = append(b, `,"`+name+`":`...)
+			b = appendJSONString(b, value)
+		}
 	}
+	appendTrue := func(name string, value bool) {
+		if value {
+			b = append(b, `,"`+name+`":true`...)
+		}
+	}
+	appendList := func(name string, list []string) {
+		b = append(b, `,"`+name+`":[`...)
+		for i, s := range list {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		b = append(b, ']')
+	}
+	appendString("issuer", o.Issuer)
+	appendTrue("anyIssuer", o.AnyIssuer)
+	appendString("jwksUri", o.JwksURI)
+	appendString("issuerDid", o.IssuerDID)
 	if o.Audience != nil {
-		j.Audience = &o.Audience
+		appendList("audience", o.Audience)
+	}
+	appendTrue("anyAudience", o.AnyAudience)
+	if len(o.RequiredScopes) > 0 {
+		appendList("requiredScopes", o.RequiredScopes)
+	}
+	if seconds := int64(o.ClockTolerance / time.Second); seconds != 0 {
+		b = append(b, `,"clockTolerance":`...)
+		b = strconv.AppendInt(b, seconds, 10)
+	}
+	if o.MaxDelegationDepth != nil {
+		b = append(b, `,"maxDelegationDepth":`...)
+		b = strconv.AppendInt(b, int64(*o.MaxDelegationDepth), 10)
 	}
 	if o.Algorithms != nil {
-		j.Algorithms = &o.Algorithms
+		appendList("algorithms", o.Algorithms)
 	}
-	return json.Marshal(j)
+	if o.MaxTokenBytes != 0 {
+		b = append(b, `,"maxTokenBytes":`...)
+		b = strconv.AppendInt(b, int64(o.MaxTokenBytes), 10)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string. Bytes are copied as they are apart from the characters JSON
+// requires escaped; invalid UTF-8 is left for the core to reject (INVALID_INPUT) rather than replaced.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

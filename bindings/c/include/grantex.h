@@ -308,6 +308,91 @@ char *grantex_decode_unverified_json(const char *token);
 char *grantex_audit_verify_chain_json(const char *entries_json);
 
 /**
+ * Verifies an SD-JWT presentation (RFC 9901, PROTOCOL.md §10.9) with a verifier's keys (the issuer keys).
+ *
+ * `options_json` is the core's `SdJwtVerifyOptionsJson` object, e.g.
+ * `{"now":1767225660,"issuer":"did:web:grantex.dev"}` or, to require key binding,
+ * `{"now":…,"issuer":…,"keyBinding":{"nonce":"…","audience":"…"}}`; `now` (Unix seconds) is required, and
+ * unknown fields are rejected (`INVALID_OPTIONS`).
+ *
+ * Returns `GRANTEX_OK` when the presentation is valid, else the status number of the error. When
+ * `answer_json` is not NULL, `*answer_json` receives the core JSON answer,
+ * `{"ok":true,"value":{"header","claims","disclosedClaims"?,"hashAlg","keyBound","keyBinding"?}}` or
+ * `{"ok":false,"error":{"code":"…","message":"…"}}`, always (also on failure); free it with
+ * `grantex_string_free`.
+ *
+ * # Safety
+ * * `verifier` is NULL (→ `INVALID_INPUT`) or a live pointer returned by `grantex_verifier_new` that is not
+ *   freed before this call returns. Any number of threads may call this on the same verifier at once.
+ * * `presentation` and `options_json` are NULL (→ `INVALID_INPUT`) or NUL-terminated strings valid for the
+ *   duration of the call.
+ * * `answer_json` is NULL or points to writable storage for one pointer.
+ */
+int32_t grantex_verifier_verify_sd_jwt(const GrantexVerifier *verifier,
+                                       const char *presentation,
+                                       const char *options_json,
+                                       char **answer_json);
+
+/**
+ * Verifies a self-contained SD-JWT request `{"jwks":{…},"presentation":"…","options":{…}}` (options as for
+ * `grantex_verifier_verify_sd_jwt`; the key set is parsed for this call only). Returns the JSON answer
+ * (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_verify_sd_jwt_json(const char *request_json);
+
+/**
+ * Builds a holder presentation (no key binding) from `{"sdJwt":"…","disclose":[paths]}`, a path being dotted
+ * text (`"credentialSubject.scopes"`) or an array of segments. Returns the JSON answer whose `value` is the
+ * presentation string (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_present_sd_jwt_json(const char *request_json);
+
+/**
+ * Verifies a VC-JWT from `{"jwks":{…},"credential":"…","options":{…},"statusLists":{url: list}}`. The options
+ * are the core's `VcVerifyOptionsJson` (`now` and a non-empty `trustedIssuers` required); a status list is
+ * an `encodedList` string, `{"encodedList","statusSize"?}` or `{"bits","lst"}`, already verified by the
+ * caller. Returns the JSON answer whose `value` is the verified credential
+ * (`{"id","issuer","subjectId","subject","types","credentialType","dataModel","issuedAt","expiresAt",
+ * "statusEntries","payload"}`) (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_verify_credential_json(const char *request_json);
+
+/**
+ * As `grantex_verify_credential_json`, but the returned JSON is upstream's `POST /v1/credentials/verify`
+ * response (`{"valid":true,"vcId",…}` / `{"valid":false,"error","code","revoked",…}`), not an answer object:
+ * failures are `"valid":false`. Never NULL; free it with `grantex_string_free`. A NULL or non-UTF-8 request
+ * is an `INVALID_INPUT` answer object (`{"ok":false,…}`).
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_verify_credential_upstream_json(const char *request_json);
+
+/**
+ * Reads one entry of a status list: `{"list":…,"index":n}` (the list as in `grantex_verify_credential_json`)
+ * → the JSON answer with `value` `{"status":n}` (never NULL), to be freed with `grantex_string_free`. The
+ * caller decides what a non-zero status means.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_status_list_get_json(const char *request_json);
+
+/**
  * The code string of a status number: `"OK"` for 0, e.g. `"EXPIRED"` for `GRANTEX_STATUS_EXPIRED`, NULL
  * for a number that is not a status.
  *

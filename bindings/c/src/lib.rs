@@ -23,7 +23,7 @@
 //! * **Clock.** The library never reads the clock: `options_json` must carry `now` (Unix seconds).
 #![allow(unsafe_code)] // An FFI crate: every `unsafe` block is about a pointer handed in by C.
 
-use grantex_core::api::{self, answer_json};
+use grantex_core::api::{self, SdJwtVerifyOptionsJson, VerifiedSdJwtJson, answer_json};
 use grantex_core::error::{Error, ErrorCode};
 use grantex_core::grant::VerifiedGrant;
 use grantex_core::jwk::KeySet;
@@ -382,6 +382,149 @@ pub unsafe extern "C" fn grantex_audit_verify_chain_json(
 ) -> *mut c_char {
     // SAFETY: forwarded caller contract.
     unsafe { answer_for(entries_json, "entries_json", api::verify_audit_chain_json) }
+}
+
+/// Verifies an SD-JWT presentation (RFC 9901, PROTOCOL.md §10.9) with a verifier's keys (the issuer keys).
+///
+/// `options_json` is the core's `SdJwtVerifyOptionsJson` object, e.g.
+/// `{"now":1767225660,"issuer":"did:web:grantex.dev"}` or, to require key binding,
+/// `{"now":…,"issuer":…,"keyBinding":{"nonce":"…","audience":"…"}}`; `now` (Unix seconds) is required, and
+/// unknown fields are rejected (`INVALID_OPTIONS`).
+///
+/// Returns `GRANTEX_OK` when the presentation is valid, else the status number of the error. When
+/// `answer_json` is not NULL, `*answer_json` receives the core JSON answer,
+/// `{"ok":true,"value":{"header","claims","disclosedClaims"?,"hashAlg","keyBound","keyBinding"?}}` or
+/// `{"ok":false,"error":{"code":"…","message":"…"}}`, always (also on failure); free it with
+/// `grantex_string_free`.
+///
+/// # Safety
+/// * `verifier` is NULL (→ `INVALID_INPUT`) or a live pointer returned by `grantex_verifier_new` that is not
+///   freed before this call returns. Any number of threads may call this on the same verifier at once.
+/// * `presentation` and `options_json` are NULL (→ `INVALID_INPUT`) or NUL-terminated strings valid for the
+///   duration of the call.
+/// * `answer_json` is NULL or points to writable storage for one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verifier_verify_sd_jwt(
+    verifier: *const GrantexVerifier,
+    presentation: *const c_char,
+    options_json: *const c_char,
+    answer_json: *mut *mut c_char,
+) -> i32 {
+    guard_status(|| {
+        if !answer_json.is_null() {
+            // SAFETY: writable by the caller's contract.
+            unsafe { *answer_json = std::ptr::null_mut() };
+        }
+        let result: Result<VerifiedSdJwtJson, Error> = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: NULL or a live verifier by the caller's contract; only shared access is taken.
+            let Some(verifier) = (unsafe { verifier.as_ref() }) else {
+                return Err(invalid_input("\"verifier\" is NULL"));
+            };
+            // SAFETY: forwarded caller contract.
+            let presentation = unsafe { str_arg(presentation, "presentation") }?;
+            // SAFETY: forwarded caller contract.
+            let options = unsafe { str_arg(options_json, "options_json") }?;
+            // The same composition as `api::verify_sd_jwt_with_keys_json`, kept typed for the status.
+            let options: SdJwtVerifyOptionsJson = serde_json::from_str(options).map_err(|e| {
+                Error::new(
+                    ErrorCode::InvalidOptions,
+                    format!("options are not valid: {e}"),
+                )
+            })?;
+            let verified = grantex_core::sdjwt::verify_presentation(
+                &verifier.keys,
+                presentation,
+                &options.into_options()?,
+            )?;
+            Ok(VerifiedSdJwtJson::from(verified))
+        }))
+        .unwrap_or_else(|_| Err(internal("panic while verifying (a bug)")));
+        let status = status_of(&result);
+        if !answer_json.is_null() {
+            // SAFETY: writable by the caller's contract.
+            unsafe { *answer_json = into_c_string(api::answer_json(result)) };
+        }
+        status
+    })
+}
+
+/// Verifies a self-contained SD-JWT request `{"jwks":{…},"presentation":"…","options":{…}}` (options as for
+/// `grantex_verifier_verify_sd_jwt`; the key set is parsed for this call only). Returns the JSON answer
+/// (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verify_sd_jwt_json(request_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(request_json, "request_json", api::verify_sd_jwt_json) }
+}
+
+/// Builds a holder presentation (no key binding) from `{"sdJwt":"…","disclose":[paths]}`, a path being dotted
+/// text (`"credentialSubject.scopes"`) or an array of segments. Returns the JSON answer whose `value` is the
+/// presentation string (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_present_sd_jwt_json(request_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(request_json, "request_json", api::present_sd_jwt_json) }
+}
+
+/// Verifies a VC-JWT from `{"jwks":{…},"credential":"…","options":{…},"statusLists":{url: list}}`. The options
+/// are the core's `VcVerifyOptionsJson` (`now` and a non-empty `trustedIssuers` required); a status list is
+/// an `encodedList` string, `{"encodedList","statusSize"?}` or `{"bits","lst"}`, already verified by the
+/// caller. Returns the JSON answer whose `value` is the verified credential
+/// (`{"id","issuer","subjectId","subject","types","credentialType","dataModel","issuedAt","expiresAt",
+/// "statusEntries","payload"}`) (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verify_credential_json(
+    request_json: *const c_char,
+) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(request_json, "request_json", api::verify_credential_json) }
+}
+
+/// As `grantex_verify_credential_json`, but the returned JSON is upstream's `POST /v1/credentials/verify`
+/// response (`{"valid":true,"vcId",…}` / `{"valid":false,"error","code","revoked",…}`), not an answer object:
+/// failures are `"valid":false`. Never NULL; free it with `grantex_string_free`. A NULL or non-UTF-8 request
+/// is an `INVALID_INPUT` answer object (`{"ok":false,…}`).
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verify_credential_upstream_json(
+    request_json: *const c_char,
+) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        answer_for(
+            request_json,
+            "request_json",
+            api::verify_credential_upstream_json,
+        )
+    }
+}
+
+/// Reads one entry of a status list: `{"list":…,"index":n}` (the list as in `grantex_verify_credential_json`)
+/// → the JSON answer with `value` `{"status":n}` (never NULL), to be freed with `grantex_string_free`. The
+/// caller decides what a non-zero status means.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_status_list_get_json(request_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(request_json, "request_json", api::status_list_get_json) }
 }
 
 fn code_names() -> &'static [CString] {

@@ -242,6 +242,11 @@ fn null_and_non_utf8_arguments_are_invalid_input() {
             grantex_jwk_thumbprint_json,
             grantex_decode_unverified_json,
             grantex_audit_verify_chain_json,
+            grantex_verify_sd_jwt_json,
+            grantex_present_sd_jwt_json,
+            grantex_verify_credential_json,
+            grantex_verify_credential_upstream_json,
+            grantex_status_list_get_json,
         ] {
             let a: Value = serde_json::from_str(&take(f(ptr::null()))).unwrap();
             assert_eq!(a["error"]["code"], json!("INVALID_INPUT"));
@@ -332,4 +337,139 @@ fn one_verifier_is_shared_by_many_threads() {
     });
     // SAFETY: every thread has joined; freed once.
     unsafe { grantex_verifier_free(shared.0.cast_mut()) };
+}
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn verify_sd_jwt(v: *const GrantexVerifier, presentation: &str, options: &str) -> (i32, Value) {
+    let (p, o) = (cstr(presentation), cstr(options));
+    let mut answer = ptr::null_mut();
+    // SAFETY: valid pointers.
+    let status = unsafe { grantex_verifier_verify_sd_jwt(v, p.as_ptr(), o.as_ptr(), &mut answer) };
+    (status, serde_json::from_str(&take(answer)).unwrap())
+}
+
+#[test]
+fn sd_jwt_on_the_verifier_handle() {
+    let doc = load("sdjwt.json");
+    let cases = doc["cases"].as_array().unwrap();
+    let valid = cases
+        .iter()
+        .find(|c| c["expect"].get("error").is_none())
+        .unwrap();
+    let failing = cases
+        .iter()
+        .find(|c| c["expect"].get("error").is_some())
+        .unwrap();
+    for case in [valid, failing] {
+        let v = new_verifier(&doc["keySets"][case["jwks"].as_str().unwrap()].to_string());
+        let mut options = case["options"].clone();
+        options["now"] = case["now"].clone();
+        let (status, answer) = verify_sd_jwt(
+            v,
+            case["presentation"].as_str().unwrap(),
+            &options.to_string(),
+        );
+        match case["expect"].get("error") {
+            Some(code) => {
+                assert_eq!(&answer["error"]["code"], code);
+                // SAFETY: static string.
+                let name = unsafe { CStr::from_ptr(grantex_error_code_name(status)) };
+                assert_eq!(name.to_str().unwrap(), code.as_str().unwrap());
+            }
+            None => {
+                assert_eq!(status, GRANTEX_OK, "{answer}");
+                assert_eq!(answer["value"]["claims"], case["expect"]["claims"]);
+                // The self-contained request reaches the same answer.
+                let request = json!({"jwks": doc["keySets"][case["jwks"].as_str().unwrap()],
+                    "presentation": case["presentation"], "options": options})
+                .to_string();
+                let r = cstr(&request);
+                // SAFETY: valid pointer.
+                let other: Value =
+                    serde_json::from_str(&take(unsafe { grantex_verify_sd_jwt_json(r.as_ptr()) }))
+                        .unwrap();
+                assert_eq!(other, answer);
+            }
+        }
+        // Options fail closed; NULL arguments are INVALID_INPUT.
+        let (status, _) = verify_sd_jwt(v, "a~", r#"{"now":1}"#);
+        assert_eq!(status, GRANTEX_STATUS_INVALID_OPTIONS);
+        let (status, _) = verify_sd_jwt(v, "a~", r#"{"now":1,"anyIssuer":true,"keybinding":{}}"#);
+        assert_eq!(status, GRANTEX_STATUS_INVALID_OPTIONS);
+        let o = cstr(r#"{"now":1,"anyIssuer":true}"#);
+        // SAFETY: NULL is part of the contract.
+        unsafe {
+            assert_eq!(
+                grantex_verifier_verify_sd_jwt(
+                    ptr::null(),
+                    o.as_ptr(),
+                    o.as_ptr(),
+                    ptr::null_mut()
+                ),
+                GRANTEX_STATUS_INVALID_INPUT
+            );
+            assert_eq!(
+                grantex_verifier_verify_sd_jwt(v, ptr::null(), o.as_ptr(), ptr::null_mut()),
+                GRANTEX_STATUS_INVALID_INPUT
+            );
+            assert_eq!(
+                grantex_verifier_verify_sd_jwt(v, o.as_ptr(), ptr::null(), ptr::null_mut()),
+                GRANTEX_STATUS_INVALID_INPUT
+            );
+            grantex_verifier_free(v);
+        }
+    }
+}
+
+#[test]
+fn credential_presentation_and_status_functions() {
+    let upstream = load("upstream/grant-tokens.json");
+    let request =
+        json!({"sdJwt": upstream["sdJwt"]["full"], "disclose": ["credentialSubject.scopes"]})
+            .to_string();
+    let r = cstr(&request);
+    // SAFETY: valid pointer.
+    let answer: Value =
+        serde_json::from_str(&take(unsafe { grantex_present_sd_jwt_json(r.as_ptr()) })).unwrap();
+    assert_eq!(answer["value"], upstream["sdJwt"]["presentationScopesOnly"]);
+
+    let bit42 = "H4sIAAAAAAAAA-3BMQEAAAzDoEiZf5WT0Qeo6gIAAAAAAAAAAAAAAAAAAACGHjOa7TAAQAAA";
+    for (index, status) in [(42, 1), (41, 0)] {
+        let r = cstr(&json!({"list": bit42, "index": index}).to_string());
+        // SAFETY: valid pointer.
+        let answer: Value =
+            serde_json::from_str(&take(unsafe { grantex_status_list_get_json(r.as_ptr()) }))
+                .unwrap();
+        assert_eq!(answer["value"]["status"], json!(status));
+    }
+
+    let doc = load("vc.json");
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "credential" && c["expect"].get("error").is_none())
+        .unwrap();
+    let mut request = json!({"jwks": doc["keySets"][case["jwks"].as_str().unwrap()],
+        "credential": case["token"], "options": case["options"]});
+    if let Some(lists) = case.get("statusLists") {
+        request["statusLists"] = lists.clone();
+    }
+    let r = cstr(&request.to_string());
+    // SAFETY: valid pointer.
+    let answer: Value =
+        serde_json::from_str(&take(unsafe { grantex_verify_credential_json(r.as_ptr()) })).unwrap();
+    assert_eq!(answer["ok"], json!(true), "{answer}");
+    assert_eq!(answer["value"]["id"], case["expect"]["id"]);
+    // SAFETY: valid pointer.
+    let upstream_shape: Value = serde_json::from_str(&take(unsafe {
+        grantex_verify_credential_upstream_json(r.as_ptr())
+    }))
+    .unwrap();
+    assert_eq!(upstream_shape["valid"], json!(true));
+    assert_eq!(upstream_shape["vcId"], case["expect"]["id"]);
 }

@@ -8,9 +8,17 @@
  *   - tests/vectors/audit.json: every chain case through grantex_audit_verify_chain_json, the report
  *     compared as JSON; the entries are handed on as their raw source text (the vectors rely on original
  *     number spellings and duplicate member names);
+ *   - tests/vectors/sdjwt.json: every case through grantex_verifier_new + grantex_verifier_verify_sd_jwt and
+ *     again through the self-contained grantex_verify_sd_jwt_json (options = the case's `options` plus its
+ *     separate `now`; `jwks` names a key set); `expect` is {error: CODE} or members the answer value must
+ *     carry (claims, disclosedClaims, keyBound), and both routes must give the same answer;
+ *   - tests/vectors/vc.json: every case of kind `credential` through grantex_verify_credential_json (same
+ *     `expect` rule; `statusLists` maps URLs to encodedList strings) and grantex_verify_credential_upstream_json
+ *     (valid / code); the other kinds (signed status-list credentials and tokens) have no C entry point;
+ *   - grantex_present_sd_jwt_json and grantex_status_list_get_json on the upstream vectors;
  *   - argument checks (NULL, invalid UTF-8), the status table, and one verifier shared by several threads.
  *
- * Usage: vectors GRANT_TOKENS_JSON AUDIT_JSON
+ * Usage: vectors VECTORS_DIR   (the tests/vectors directory)
  * Prints one line per failure and ends with "N passed, M failed"; exit status 1 when M > 0.
  * Every allocation is released, so that valgrind --leak-check=full reports nothing.
  */
@@ -88,6 +96,69 @@ static int answer_matches(const mj_node *answer, const mj_node *expected, const 
 static const char *code_of(const mj_node *answer) {
     const char *code = mj_str(mj_get(mj_get(answer, "error"), "code"));
     return code ? code : "?";
+}
+
+/* Compares an answer with an `expect` object: {"error": CODE}, or members the answer's value must carry. */
+static int answer_meets(const mj_node *answer, const mj_node *expect, const char **why) {
+    const mj_node *got_ok = mj_get(answer, "ok");
+    const char *want_code = mj_str(mj_get(expect, "error"));
+    if (!got_ok) { *why = "no ok member"; return 0; }
+    if (want_code) {
+        if (got_ok->type != MJ_FALSE) { *why = "expected an error, got a value"; return 0; }
+        if (strcmp(code_of(answer), want_code) != 0) { *why = "error code differs"; return 0; }
+        return 1;
+    }
+    if (got_ok->type != MJ_TRUE) { *why = "expected a value, got an error"; return 0; }
+    const mj_node *value = mj_get(answer, "value");
+    for (const mj_node *m = expect->child; m; m = m->next) {
+        if (!mj_equal(mj_get(value, m->key), m)) { *why = m->key; return 0; }
+    }
+    return 1;
+}
+
+/* Checks that a status number names the same code as an answer (OK for a value). */
+static void check_status(const char *name, int32_t status, const mj_node *answer) {
+    if (!answer) return;
+    const mj_node *got_ok = mj_get(answer, "ok");
+    const char *status_name = grantex_error_code_name(status);
+    if (got_ok && got_ok->type == MJ_TRUE)
+        check(status == GRANTEX_OK, "%s: status %d for an ok answer", name, status);
+    else
+        check(status_name && strcmp(status_name, code_of(answer)) == 0, "%s: status %d (%s) but answer %s", name,
+              status, status_name ? status_name : "NULL", code_of(answer));
+}
+
+/* malloc'd concatenation of NUL-terminated pieces (the last argument is NULL). */
+static char *concat(const char *first, ...) {
+    va_list ap;
+    size_t len = 0;
+    va_start(ap, first);
+    for (const char *p = first; p; p = va_arg(ap, const char *)) len += strlen(p);
+    va_end(ap);
+    char *out = malloc(len + 1);
+    if (!out) abort();
+    out[0] = '\0';
+    char *end = out;
+    va_start(ap, first);
+    for (const char *p = first; p; p = va_arg(ap, const char *)) {
+        size_t n = strlen(p);
+        memcpy(end, p, n);
+        end += n;
+    }
+    va_end(ap);
+    *end = '\0';
+    return out;
+}
+
+/* Loads and parses a JSON file; NULL (and a failure) when it cannot. *text must be freed after the tree. */
+static mj_node *load(const char *path, char **text) {
+    size_t len;
+    *text = read_file(path, &len);
+    if (!*text) { check(0, "cannot read %s", path); return NULL; }
+    const char *err = NULL;
+    mj_node *doc = mj_parse(*text, len, &err);
+    if (!doc) { check(0, "%s: %s", path, err); free(*text); *text = NULL; }
+    return doc;
 }
 
 /* ---------------------------------------------------------------- grant tokens */
@@ -216,6 +287,216 @@ static int run_audit(const char *path) {
     return count;
 }
 
+/* ---------------------------------------------------------------- SD-JWT presentations */
+
+static int run_sdjwt(const char *path) {
+    char *text;
+    mj_node *doc = load(path, &text);
+    if (!doc) return 0;
+    const mj_node *sets = mj_get(doc, "keySets");
+    const mj_node *cases = mj_get(doc, "cases");
+    check(sets && sets->type == MJ_OBJECT && cases && cases->type == MJ_ARRAY, "%s: no keySets/cases", path);
+    if (!sets || !cases) { mj_free(doc); free(text); return 0; }
+
+    key_set *keys = calloc(sets->count, sizeof *keys);
+    size_t n_keys = 0;
+    for (const mj_node *s = sets->child; s; s = s->next, n_keys++) {
+        keys[n_keys].name = s->key;
+        keys[n_keys].raw = mj_raw(s);
+        int32_t status = grantex_verifier_new(keys[n_keys].raw, &keys[n_keys].verifier, NULL);
+        check(status == GRANTEX_OK && keys[n_keys].verifier, "sd-jwt key set %s: status %d", s->key, status);
+    }
+
+    int count = 0;
+    for (const mj_node *c = cases->child; c; c = c->next) {
+        const char *name = mj_str(mj_get(c, "name"));
+        const char *set_name = mj_str(mj_get(c, "jwks"));
+        const mj_node *presentation_node = mj_get(c, "presentation");
+        const char *presentation = mj_str(presentation_node);
+        const mj_node *options_node = mj_get(c, "options");
+        const mj_node *now = mj_get(c, "now");
+        const mj_node *expect = mj_get(c, "expect");
+        name = name ? name : "?";
+        if (!set_name || !presentation || !options_node || options_node->type != MJ_OBJECT || !now ||
+            now->type != MJ_NUMBER || !expect || expect->type != MJ_OBJECT) {
+            check(0, "sd-jwt %s: malformed case", name);
+            continue;
+        }
+        key_set *ks = NULL;
+        for (size_t i = 0; i < n_keys; i++)
+            if (strcmp(keys[i].name, set_name) == 0) ks = &keys[i];
+        if (!ks || !ks->verifier) { check(0, "sd-jwt %s: no key set %s", name, set_name); continue; }
+        count++;
+
+        /* The options object with `now` added, spliced from the raw source texts. */
+        char *options_raw = mj_raw(options_node);
+        char *now_raw = mj_raw(now);
+        const char *rest = options_raw + 1; /* after '{' */
+        while (*rest == ' ' || *rest == '\n' || *rest == '\t' || *rest == '\r') rest++;
+        char *options = concat("{\"now\":", now_raw, *rest == '}' ? "" : ",", rest, NULL);
+
+        /* 1. Verifier handle. */
+        char *answer_text = NULL;
+        int32_t status = grantex_verifier_verify_sd_jwt(ks->verifier, presentation, options, &answer_text);
+        mj_node *by_handle = parse_answer(answer_text);
+        const char *why = "answer is not JSON";
+        int ok = by_handle && answer_meets(by_handle, expect, &why);
+        check(ok, "sd-jwt %s (verifier): %s, got %s", name, why, by_handle ? code_of(by_handle) : "-");
+        check_status(name, status, by_handle);
+        check(grantex_verifier_verify_sd_jwt(ks->verifier, presentation, options, NULL) == status,
+              "sd-jwt %s: status without answer", name);
+
+        /* 2. Self-contained request {"jwks","presentation","options"}. */
+        char *presentation_raw = mj_raw(presentation_node);
+        char *request =
+            concat("{\"jwks\":", ks->raw, ",\"presentation\":", presentation_raw, ",\"options\":", options, "}", NULL);
+        mj_node *by_request = parse_answer(grantex_verify_sd_jwt_json(request));
+        why = "answer is not JSON";
+        ok = by_request && answer_meets(by_request, expect, &why);
+        check(ok, "sd-jwt %s (request): %s, got %s", name, why, by_request ? code_of(by_request) : "-");
+        /* Both routes reach the same answer (values whole; errors by code). */
+        const mj_node *handle_ok = mj_get(by_handle, "ok");
+        check(by_handle && by_request &&
+                  (handle_ok && handle_ok->type == MJ_TRUE
+                       ? mj_equal(mj_get(by_handle, "value"), mj_get(by_request, "value"))
+                       : strcmp(code_of(by_handle), code_of(by_request)) == 0),
+              "sd-jwt %s: verifier and request answers differ", name);
+        mj_free(by_handle);
+        mj_free(by_request);
+        free(request);
+        free(presentation_raw);
+        free(options);
+        free(now_raw);
+        free(options_raw);
+    }
+
+    for (size_t i = 0; i < n_keys; i++) {
+        grantex_verifier_free(keys[i].verifier);
+        free(keys[i].raw);
+    }
+    free(keys);
+    mj_free(doc);
+    free(text);
+    return count;
+}
+
+/* ---------------------------------------------------------------- VC-JWT credentials */
+
+static int run_vc(const char *path, int *skipped) {
+    char *text;
+    mj_node *doc = load(path, &text);
+    if (!doc) return 0;
+    const mj_node *sets = mj_get(doc, "keySets");
+    const mj_node *cases = mj_get(doc, "cases");
+    check(sets && sets->type == MJ_OBJECT && cases && cases->type == MJ_ARRAY, "%s: no keySets/cases", path);
+    int count = 0;
+    *skipped = 0;
+    for (const mj_node *c = cases ? cases->child : NULL; c; c = c->next) {
+        const char *name = mj_str(mj_get(c, "name"));
+        const char *kind = mj_str(mj_get(c, "kind"));
+        name = name ? name : "?";
+        if (!kind || strcmp(kind, "credential") != 0) { (*skipped)++; continue; }
+        const char *set_name = mj_str(mj_get(c, "jwks"));
+        const mj_node *jwks = set_name ? mj_get(sets, set_name) : NULL;
+        const mj_node *token = mj_get(c, "token");
+        const mj_node *options_node = mj_get(c, "options");
+        const mj_node *lists = mj_get(c, "statusLists");
+        const mj_node *expect = mj_get(c, "expect");
+        if (!jwks || !mj_str(token) || !options_node || !expect || expect->type != MJ_OBJECT) {
+            check(0, "vc %s: malformed case", name);
+            continue;
+        }
+        count++;
+        char *jwks_raw = mj_raw(jwks), *token_raw = mj_raw(token), *options = mj_raw(options_node);
+        char *lists_raw = lists && lists->type != MJ_NULL ? mj_raw(lists) : NULL;
+        char *request = concat("{\"jwks\":", jwks_raw, ",\"credential\":", token_raw, ",\"options\":", options,
+                               lists_raw ? ",\"statusLists\":" : "", lists_raw ? lists_raw : "", "}", NULL);
+
+        mj_node *answer = parse_answer(grantex_verify_credential_json(request));
+        const char *why = "answer is not JSON";
+        int ok = answer && answer_meets(answer, expect, &why);
+        check(ok, "vc %s: %s, got %s", name, why, answer ? code_of(answer) : "-");
+        mj_free(answer);
+
+        /* Upstream's response shape: valid, and the code on failure. */
+        mj_node *upstream = parse_answer(grantex_verify_credential_upstream_json(request));
+        const mj_node *valid = mj_get(upstream, "valid");
+        const char *want_code = mj_str(mj_get(expect, "error"));
+        const char *got_code = mj_str(mj_get(upstream, "code"));
+        check(valid && (want_code ? valid->type == MJ_FALSE && got_code && strcmp(got_code, want_code) == 0
+                                  : valid->type == MJ_TRUE && mj_equal(mj_get(upstream, "vcId"), mj_get(expect, "id"))),
+              "vc %s (upstream shape): valid/code differ (%s)", name, got_code ? got_code : "-");
+        mj_free(upstream);
+
+        free(request);
+        free(lists_raw);
+        free(options);
+        free(token_raw);
+        free(jwks_raw);
+    }
+    mj_free(doc);
+    free(text);
+    return count;
+}
+
+/* ---------------------------------------------------------------- presentation and status lists */
+
+static void run_helpers(const char *upstream_path) {
+    char *text;
+    mj_node *doc = load(upstream_path, &text);
+    if (doc) {
+        const mj_node *sd = mj_get(doc, "sdJwt");
+        const mj_node *full = mj_get(sd, "full");
+        const mj_node *scopes_only = mj_get(sd, "presentationScopesOnly");
+        check(mj_str(full) && mj_str(scopes_only), "upstream sdJwt.full / presentationScopesOnly");
+        if (mj_str(full) && mj_str(scopes_only)) {
+            char *full_raw = mj_raw(full);
+            /* Dotted path and explicit segments. */
+            const char *paths[] = {"[\"credentialSubject.scopes\"]", "[[\"credentialSubject\",\"scopes\"]]"};
+            for (size_t i = 0; i < 2; i++) {
+                char *request = concat("{\"sdJwt\":", full_raw, ",\"disclose\":", paths[i], "}", NULL);
+                mj_node *a = parse_answer(grantex_present_sd_jwt_json(request));
+                check(a && mj_equal(mj_get(a, "value"), scopes_only), "present_sd_jwt %s: %s", paths[i],
+                      a ? code_of(a) : "not JSON");
+                mj_free(a);
+                free(request);
+            }
+            char *request = concat("{\"sdJwt\":", full_raw, ",\"disclose\":[\"credentialSubject.nope\"]}", NULL);
+            mj_node *a = parse_answer(grantex_present_sd_jwt_json(request));
+            const mj_node *ok = mj_get(a, "ok");
+            check(ok != NULL, "present_sd_jwt with an unknown path answers");
+            mj_free(a);
+            free(request);
+            free(full_raw);
+        }
+        mj_free(doc);
+        free(text);
+    }
+
+    /* The upstream list with bit 42 set. */
+    static const char bit42[] = "H4sIAAAAAAAAA-3BMQEAAAzDoEiZf5WT0Qeo6gIAAAAAAAAAAAAAAAAAAACGHjOa7TAAQAAA";
+    const struct { const char *index; double status; } entries[] = {{"42", 1}, {"41", 0}, {"43", 0}, {"0", 0}};
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+        char *request = concat("{\"list\":\"", bit42, "\",\"index\":", entries[i].index, "}", NULL);
+        mj_node *a = parse_answer(grantex_status_list_get_json(request));
+        const mj_node *status = mj_get(mj_get(a, "value"), "status");
+        check(status && status->type == MJ_NUMBER && status->number == entries[i].status, "status list index %s",
+              entries[i].index);
+        mj_free(a);
+        free(request);
+    }
+    const char *bad[][2] = {{"{\"list\":\"not base64!\",\"index\":1}", "INVALID_STATUS_LIST"},
+                            {"{\"list\":\"H4sIAAAAAAAAA-3BMQEAAAzDoEiZf5WT0Qeo6gIAAAAAAAAAAAAAAAAAAACGHjOa7TAAQAAA\","
+                             "\"index\":99999999}", "INVALID_STATUS_LIST"},
+                            {"{\"list\":\"x\"}", "INVALID_INPUT"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        mj_node *a = parse_answer(grantex_status_list_get_json(bad[i][0]));
+        check(a && strcmp(code_of(a), bad[i][1]) == 0, "status list %s: expected %s, got %s", bad[i][0], bad[i][1],
+              a ? code_of(a) : "not JSON");
+        mj_free(a);
+    }
+}
+
 /* ---------------------------------------------------------------- API edges */
 
 typedef struct {
@@ -240,7 +521,9 @@ static void run_api_checks(const char *grant_tokens_path) {
     check(strcmp(grantex_error_code_name(GRANTEX_OK), "OK") == 0, "name of 0");
     check(strcmp(grantex_error_code_name(GRANTEX_STATUS_EXPIRED), "EXPIRED") == 0, "name of EXPIRED");
     check(strcmp(grantex_error_code_name(GRANTEX_STATUS_INTERNAL), "INTERNAL") == 0, "name of INTERNAL");
-    check(grantex_error_code_name(-1) == NULL && grantex_error_code_name(GRANTEX_STATUS_INTERNAL + 1) == NULL,
+    check(strcmp(grantex_error_code_name(GRANTEX_STATUS_JWKS_UNAVAILABLE), "JWKS_UNAVAILABLE") == 0,
+          "name of JWKS_UNAVAILABLE (the last code)");
+    check(grantex_error_code_name(-1) == NULL && grantex_error_code_name(GRANTEX_STATUS_JWKS_UNAVAILABLE + 1) == NULL,
           "names of non-statuses");
     check(grantex_version() && strlen(grantex_version()) > 0, "version");
 
@@ -270,11 +553,29 @@ static void run_api_checks(const char *grant_tokens_path) {
     check(grantex_verifier_verify(v, "a.b.\xc3", "{}", NULL) == GRANTEX_STATUS_INVALID_INPUT, "verify(bad UTF-8)");
     check(grantex_verifier_verify(v, "a.b.c", "{\"now\":1}", NULL) == GRANTEX_STATUS_INVALID_OPTIONS,
           "verify(no issuer)");
+    answer = NULL;
+    check(grantex_verifier_verify_sd_jwt(NULL, "a~", "{}", &answer) == GRANTEX_STATUS_INVALID_INPUT && answer,
+          "verify_sd_jwt(verifier = NULL)");
+    grantex_string_free(answer);
+    check(grantex_verifier_verify_sd_jwt(v, NULL, "{}", NULL) == GRANTEX_STATUS_INVALID_INPUT,
+          "verify_sd_jwt(presentation = NULL)");
+    check(grantex_verifier_verify_sd_jwt(v, "a~", NULL, NULL) == GRANTEX_STATUS_INVALID_INPUT,
+          "verify_sd_jwt(options = NULL)");
+    check(grantex_verifier_verify_sd_jwt(v, "a~\xff", "{}", NULL) == GRANTEX_STATUS_INVALID_INPUT,
+          "verify_sd_jwt(bad UTF-8)");
+    check(grantex_verifier_verify_sd_jwt(v, "a~", "{\"now\":1}", NULL) == GRANTEX_STATUS_INVALID_OPTIONS,
+          "verify_sd_jwt(no issuer)");
+    check(grantex_verifier_verify_sd_jwt(v, "a~", "{\"now\":1,\"anyIssuer\":true,\"kbAlg\":[]}", NULL) ==
+              GRANTEX_STATUS_INVALID_OPTIONS,
+          "verify_sd_jwt(unknown option)");
     grantex_verifier_free(v);
     grantex_verifier_free(NULL);
     grantex_string_free(NULL);
-    char *(*json_fns[])(const char *) = {grantex_verify_grant_token_json, grantex_jwk_thumbprint_json,
-                                         grantex_decode_unverified_json, grantex_audit_verify_chain_json};
+    char *(*json_fns[])(const char *) = {grantex_verify_grant_token_json,        grantex_jwk_thumbprint_json,
+                                         grantex_decode_unverified_json,         grantex_audit_verify_chain_json,
+                                         grantex_verify_sd_jwt_json,             grantex_present_sd_jwt_json,
+                                         grantex_verify_credential_json,         grantex_verify_credential_upstream_json,
+                                         grantex_status_list_get_json};
     for (size_t i = 0; i < sizeof json_fns / sizeof *json_fns; i++) {
         mj_node *a = parse_answer(json_fns[i](NULL));
         check(a && strcmp(code_of(a), "INVALID_INPUT") == 0, "json function %zu (NULL)", i);
@@ -329,21 +630,43 @@ static void run_api_checks(const char *grant_tokens_path) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s GRANT_TOKENS_JSON AUDIT_JSON\n", argv[0]);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s VECTORS_DIR\n", argv[0]);
         return 2;
     }
+    const char *dir = argv[1];
+    char *grant_tokens = concat(dir, "/grant-tokens.json", NULL), *audit = concat(dir, "/audit.json", NULL);
+    char *sdjwt = concat(dir, "/sdjwt.json", NULL), *vc = concat(dir, "/vc.json", NULL);
+    char *upstream = concat(dir, "/upstream/grant-tokens.json", NULL);
     printf("grantex %s (C ABI)\n", grantex_version());
     int before = failed;
-    int tokens = run_grant_tokens(argv[1]);
+    int tokens = run_grant_tokens(grant_tokens);
     printf("grant-token vectors: %d cases (verifier handle + self-contained request), %d failures\n", tokens,
            failed - before);
     before = failed;
-    int chains = run_audit(argv[2]);
+    int chains = run_audit(audit);
     printf("audit chain vectors: %d cases, %d failures\n", chains, failed - before);
     before = failed;
-    run_api_checks(argv[1]);
+    int presentations = run_sdjwt(sdjwt);
+    printf("sd-jwt vectors: %d cases (verifier handle + self-contained request), %d failures\n", presentations,
+           failed - before);
+    before = failed;
+    int skipped = 0;
+    int credentials = run_vc(vc, &skipped);
+    printf("vc vectors: %d credential cases (answer + upstream shape), %d failures; %d status-list cases have no C "
+           "entry point\n",
+           credentials, failed - before, skipped);
+    before = failed;
+    run_helpers(upstream);
+    printf("present/status-list checks: %d failures\n", failed - before);
+    before = failed;
+    run_api_checks(grant_tokens);
     printf("API checks: %d failures\n", failed - before);
+    free(grant_tokens);
+    free(audit);
+    free(sdjwt);
+    free(vc);
+    free(upstream);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
