@@ -118,12 +118,16 @@ impl Store {
             })
             .acquire_timeout(Duration::from_secs(10));
         let options = if backend == Backend::Sqlite {
-            options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
-                    Ok(())
+            // A local file connection cannot go stale: skip sqlx's per-acquire ping, which costs a round
+            // trip to the connection's worker thread before every statement.
+            options
+                .test_before_acquire(false)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                        Ok(())
+                    })
                 })
-            })
         } else {
             options
         };
