@@ -211,19 +211,7 @@ impl VerifyOptionsJson {
                 return Err(invalid_options("\"audience\" must not be empty"));
             }
         };
-        let algorithms = match self.algorithms {
-            None => vec![Algorithm::RS256],
-            Some(names) if names.is_empty() => {
-                return Err(invalid_options("\"algorithms\" must not be empty"));
-            }
-            Some(names) => names
-                .iter()
-                .map(|n| {
-                    Algorithm::from_name(n)
-                        .ok_or_else(|| invalid_options(format!("unknown algorithm {n:?}")))
-                })
-                .collect::<Result<Vec<_>>>()?,
-        };
+        let algorithms = parse_algorithms(self.algorithms, vec![Algorithm::RS256])?;
         Ok(VerifyOptions {
             issuer,
             audience,
@@ -269,22 +257,10 @@ pub fn verify_grant_token_json(request_json: &str) -> String {
 }
 
 fn verify_grant_token_request(request_json: &str) -> Result<VerifiedGrant> {
-    let request: VerifyGrantTokenRequest = serde_json::from_str(request_json).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidInput,
-            format!("request is not valid: {e}"),
-        )
-    })?;
-    let options: VerifyOptionsJson = serde_json::from_value(request.options)
-        .map_err(|e| invalid_options(format!("options are not valid: {e}")))?;
+    let request: VerifyGrantTokenRequest = parse_request(request_json)?;
+    let options: VerifyOptionsJson = parse_options(request.options)?;
     let options = options.into_options()?;
-    let serde_json::Value::Object(jwks) = &request.jwks else {
-        return Err(Error::new(
-            ErrorCode::InvalidJwks,
-            "\"jwks\" must be a JWKS object",
-        ));
-    };
-    let keys = KeySet::from_jwks_map(jwks, crate::crypto::Backend::DEFAULT)?;
+    let keys = key_set_from_value(&request.jwks)?;
     verify_grant_token(&keys, &request.token, &options)
 }
 
