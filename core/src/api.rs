@@ -796,3 +796,82 @@ pub fn verify_status_list_token_json(request_json: &str) -> String {
         }))
     })())
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// DIDs (PROTOCOL.md §1.5): the same answers every binding gives for tests/vectors/did.json.
+// ---------------------------------------------------------------------------------------------------------
+
+/// The URL of a `did:web` DID's document (`did:web:example.com%3A8443:a` →
+/// `https://example.com:8443/a/did.json`); the answer value is the URL string.
+pub fn did_web_to_url_json(did: &str) -> String {
+    answer_json(crate::did::did_web_to_url(did))
+}
+
+/// The `did:web` DID of a base URL (`https://example.com:8443/a` → `did:web:example.com%3A8443:a`); the
+/// answer value is the DID string.
+pub fn did_web_from_url_json(url: &str) -> String {
+    answer_json(crate::did::did_web_from_url(url))
+}
+
+/// Resolves a `did:key` (Ed25519 or P-256) offline; the answer value is its public JWK (`kty`, `crv`, `x`,
+/// and `y` for P-256).
+pub fn did_key_to_jwk_json(did: &str) -> String {
+    answer_json(crate::did::did_key_to_jwk(did).map(|jwk| crate::did::public_jwk_members(&jwk)))
+}
+
+/// The agent id of an agent DID (`did:grantex:ag_<ULID>` → `ag_<ULID>`); the answer value is the id string.
+pub fn agent_did_to_id_json(did: &str) -> String {
+    answer_json(crate::did::AgentDid::parse(did).map(|d| d.agent_id().to_owned()))
+}
+
+/// The agent DID of an agent id (`ag_<ULID>` → `did:grantex:ag_<ULID>`); the answer value is the DID string.
+pub fn agent_id_to_did_json(agent_id: &str) -> String {
+    answer_json(crate::did::AgentDid::from_agent_id(agent_id).map(|d| d.as_str().to_owned()))
+}
+
+/// A DID document as a JSON object or as its exact JSON text (the text form keeps duplicate-member
+/// detection).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DocumentJson {
+    Text(String),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DidDocumentKeyRequest {
+    did: String,
+    document: DocumentJson,
+    reference: String,
+    #[serde(default)]
+    purpose: Option<String>,
+}
+
+/// Looks up a verification key in a resolved DID document: request
+/// `{"did","document": object | JSON text,"reference","purpose"?}` where `reference` is a DID URL,
+/// `#fragment` or bare key id and `purpose` a verification relationship name (`assertionMethod`,
+/// `authentication`, …; absent = any). The answer value is the key's public JWK members (`kty`, `crv`/`x`/`y`
+/// or `n`/`e`, plus `kid` and `alg` when set). Errors: `INVALID_DID` for a document that does not match
+/// `did` or a reference it does not hold for that purpose, `INVALID_INPUT` for a malformed request or an
+/// unknown purpose name.
+pub fn did_document_key_json(request_json: &str) -> String {
+    answer_json((|| {
+        let request: DidDocumentKeyRequest = parse_request(request_json)?;
+        let purpose = match request.purpose.as_deref() {
+            None => None,
+            Some(name) => Some(crate::did::Purpose::from_name(name).ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidInput,
+                    format!("unknown verification relationship {name:?}"),
+                )
+            })?),
+        };
+        let document = match &request.document {
+            DocumentJson::Text(text) => crate::did::DidDocument::from_json(text, &request.did)?,
+            DocumentJson::Object(map) => crate::did::DidDocument::from_map(map, &request.did)?,
+        };
+        let jwk = document.key_for(&request.reference, purpose)?;
+        Ok(crate::did::public_jwk_members(&jwk))
+    })())
+}

@@ -264,3 +264,85 @@ fn signed_status_list_vectors_through_json() {
     println!("signed status lists through JSON: {run} cases match");
     assert!(run >= 9);
 }
+
+/// Every case of did.json through the DID functions of the JSON contract, with documents passed both as
+/// objects and as their JSON text.
+#[test]
+fn did_vectors_through_json() {
+    let doc = load("did.json");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let text = |key: &str| case.get(key).and_then(Value::as_str);
+        let mut answers = Vec::new();
+        match case["kind"].as_str().unwrap() {
+            "did-web-url" => answers.push(match (text("did"), text("url")) {
+                (Some(did), None) => api::did_web_to_url_json(did),
+                (None, Some(url)) => api::did_web_from_url_json(url),
+                _ => panic!("{name}: needs exactly one of did, url"),
+            }),
+            "did-key" => answers.push(api::did_key_to_jwk_json(text("did").unwrap())),
+            "agent-did" => answers.push(match (text("did"), text("agentId")) {
+                (Some(did), None) => api::agent_did_to_id_json(did),
+                (None, Some(id)) => api::agent_id_to_did_json(id),
+                _ => panic!("{name}: needs exactly one of did, agentId"),
+            }),
+            "document-key" => {
+                let mut request = json!({ "did": case["did"], "reference": case["reference"] });
+                if let Some(purpose) = case.get("purpose") {
+                    request["purpose"] = purpose.clone();
+                }
+                let documents = match (case.get("document"), text("documentJson")) {
+                    // An object document is also checked as its serialized text.
+                    (Some(object), None) => vec![object.clone(), Value::String(object.to_string())],
+                    (None, Some(exact)) => vec![Value::String(exact.to_owned())],
+                    _ => panic!("{name}: needs exactly one of document, documentJson"),
+                };
+                for document in documents {
+                    request["document"] = document;
+                    answers.push(api::did_document_key_json(&request.to_string()));
+                }
+            }
+            other => panic!("{name}: unknown kind {other}"),
+        }
+        for answer in answers {
+            count += 1;
+            let answer: Value = serde_json::from_str(&answer).unwrap();
+            match (case.get("error"), case.get("expected")) {
+                (Some(code), None) => {
+                    if answer["ok"] != json!(false) || &answer["error"]["code"] != code {
+                        failures.push(format!("{name}: expected {code}, got {answer}"));
+                    }
+                }
+                (None, Some(expected)) => {
+                    if answer != json!({ "ok": true, "value": expected }) {
+                        failures.push(format!("{name}: expected {expected}, got {answer}"));
+                    }
+                }
+                _ => panic!("{name}: needs exactly one of error, expected"),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(count >= 62, "only {count} DID answers checked");
+}
+
+#[test]
+fn did_document_key_request_errors() {
+    let answer = |request: Value| -> Value {
+        serde_json::from_str(&api::did_document_key_json(&request.to_string())).unwrap()
+    };
+    let document = json!({ "id": "did:web:example.com", "verificationMethod": [] });
+    let unknown_purpose = answer(json!({
+        "did": "did:web:example.com", "document": document, "reference": "#k", "purpose": "signing"
+    }));
+    assert_eq!(unknown_purpose["error"]["code"], "INVALID_INPUT");
+    let typo = answer(json!({ "did": "did:web:example.com", "document": document, "ref": "#k" }));
+    assert_eq!(typo["error"]["code"], "INVALID_INPUT");
+    let missing =
+        answer(json!({ "did": "did:web:example.com", "document": document, "reference": "#k" }));
+    assert_eq!(missing["error"]["code"], "INVALID_DID", "{missing}");
+    let not_json: Value = serde_json::from_str(&api::did_document_key_json("{\"did\":")).unwrap();
+    assert_eq!(not_json["error"]["code"], "INVALID_INPUT");
+}
