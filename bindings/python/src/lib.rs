@@ -10,7 +10,8 @@
 //!
 //! Credentials (SD-JWT presentations, VC-JWTs, status lists) use the core's option types from
 //! `grantex_core::api` (`SdJwtVerifyOptionsJson`, `VcVerifyOptionsJson`, `StatusListJson`), so that defaults
-//! and option errors are exactly those of every other binding; results are converted field by field.
+//! and option errors are exactly those of every other binding; results are converted field by field. DID
+//! functions call the core's JSON contract (`grantex_core::api::did_*_json`) and unwrap its answers.
 
 use grantex_core::api::{
     self, KeyBindingJson, OneOrMany, SdJwtVerifyOptionsJson, StatusListJson, VcVerifyOptionsJson,
@@ -26,7 +27,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyList, PyMapping, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -58,7 +59,8 @@ fn check<T>(py: Python<'_>, result: grantex_core::Result<T>) -> PyResult<T> {
     result.map_err(|e| to_py_err(py, &e))
 }
 
-/// JSON text from `str`, UTF-8 `bytes` or a mapping (a JWKS or JWK as a dict, serialized by `json.dumps`).
+/// JSON text from `str`, UTF-8 `bytes` or a mapping (a JWKS or JWK as a dict: see `plain_json`, else
+/// serialized by `json.dumps`).
 fn json_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     if value.is_instance_of::<PyString>() {
         return value.extract::<String>();
@@ -68,6 +70,9 @@ fn json_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
             .map_err(|_| PyTypeError::new_err("JSON bytes must be UTF-8"));
     }
     if value.is_instance_of::<PyDict>() || value.cast::<PyMapping>().is_ok() {
+        if let Some(plain) = plain_json(value, 0) {
+            return Ok(plain.to_string());
+        }
         let dumps = JSON_DUMPS.import(value.py(), "json", "dumps")?;
         return dumps.call1((value,))?.extract::<String>();
     }
@@ -75,6 +80,61 @@ fn json_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
         "expected JSON text (str or bytes) or a mapping, not {}",
         value.get_type().name()?
     )))
+}
+
+/// Nesting depth up to which `plain_json` converts (deeper data, e.g. a cycle, goes to `json.dumps`).
+const MAX_PLAIN_JSON_DEPTH: usize = 64;
+
+/// Plain Python data — exact `dict` with `str` keys, exact `list` and `tuple`, `str`, `int` (64 bits),
+/// finite `float`, `bool`, `None` — as a JSON value without the `json` module (importing it costs ~10 ms:
+/// it imports `re`). `None` for anything else (other types and subclasses of the containers, other keys,
+/// non-finite floats, larger integers, deeper nesting), which `json.dumps` then serializes or rejects as
+/// before.
+fn plain_json(value: &Bound<'_, PyAny>, depth: usize) -> Option<Value> {
+    if depth > MAX_PLAIN_JSON_DEPTH {
+        return None;
+    }
+    if value.is_none() {
+        return Some(Value::Null);
+    }
+    if value.is_instance_of::<PyString>() {
+        return value.extract::<String>().ok().map(Value::String);
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Some(Value::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return match value.extract::<i64>() {
+            Ok(i) => Some(Value::from(i)),
+            Err(_) => value.extract::<u64>().ok().map(Value::from),
+        };
+    }
+    if value.is_instance_of::<PyFloat>() {
+        let f = value.extract::<f64>().ok()?;
+        return serde_json::Number::from_f64(f).map(Value::Number);
+    }
+    if let Ok(dict) = value.cast_exact::<PyDict>() {
+        let mut map = serde_json::Map::new();
+        for (k, v) in dict.iter() {
+            if !k.is_instance_of::<PyString>() {
+                return None;
+            }
+            map.insert(k.extract::<String>().ok()?, plain_json(&v, depth + 1)?);
+        }
+        return Some(Value::Object(map));
+    }
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = value.cast_exact::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = value.cast_exact::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|item| plain_json(item, depth + 1))
+        .collect::<Option<Vec<Value>>>()
+        .map(Value::Array)
 }
 
 fn unix_now() -> u64 {
@@ -202,10 +262,9 @@ impl Verifier {
 
 fn verified_grant(py: Python<'_>, g: api::VerifiedGrant) -> PyResult<Bound<'_, PyAny>> {
     let cls = VERIFIED_GRANT.import(py, "grantex_core._types", "VerifiedGrant")?;
-    // The generated `__init__` of a frozen dataclass assigns every field through `object.__setattr__`
-    // (~2.5 µs for these 15 fields, a tenth of a whole verification); the fields go straight into the new
-    // instance's `__dict__` instead. Same instance: `VerifiedGrant` has no `__post_init__` and no slots, and
-    // the tests compare it with one built by `VerifiedGrant(**fields)`.
+    // Running the generated `__init__` (Python code) would cost more than the rest of this function; the
+    // fields go straight into the new instance's `__dict__` instead. Same instance: `VerifiedGrant` has no
+    // `__post_init__` and no slots, and the tests compare it with one built by `VerifiedGrant(**fields)`.
     let obj = cls.call_method1(intern!(py, "__new__"), (cls,))?;
     let kw = obj
         .getattr(intern!(py, "__dict__"))?
@@ -1048,6 +1107,80 @@ fn status_list_get(py: Python<'_>, list: &Bound<'_, PyAny>, index: u64) -> PyRes
     check(py, list.get_status(index))
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// DIDs: the core's JSON functions (`grantex_core::api::did_*_json`), answers unwrapped into Python data.
+// ---------------------------------------------------------------------------------------------------------
+
+/// The value of a JSON answer of `grantex_core::api` as Python data, or the exception for its error code.
+fn answer<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    let parsed: api::Answer<Value> = serde_json::from_str(json).map_err(|e| {
+        to_py_err(
+            py,
+            &internal(format!("unreadable answer from the core: {e}")),
+        )
+    })?;
+    let value = check(py, parsed.into_result())?;
+    to_py(py, &value)
+}
+
+/// The URL of a `did:web` DID's document (`did:web:example.com` →
+/// `https://example.com/.well-known/did.json`); raises `InvalidDidError`.
+#[pyfunction]
+fn did_web_to_url<'py>(py: Python<'py>, did: PyBackedStr) -> PyResult<Bound<'py, PyAny>> {
+    answer(py, &api::did_web_to_url_json(&did))
+}
+
+/// The `did:web` DID of a base URL (`https://localhost:3001` → `did:web:localhost%3A3001`); raises
+/// `InvalidDidError`.
+#[pyfunction]
+fn did_web_from_url<'py>(py: Python<'py>, url: PyBackedStr) -> PyResult<Bound<'py, PyAny>> {
+    answer(py, &api::did_web_from_url_json(&url))
+}
+
+/// The public JWK (a dict: `kty`, `crv`, `x`, and `y` for P-256) of an Ed25519 or P-256 `did:key`;
+/// raises `InvalidDidError`.
+#[pyfunction]
+fn did_key_to_jwk<'py>(py: Python<'py>, did: PyBackedStr) -> PyResult<Bound<'py, PyAny>> {
+    answer(py, &api::did_key_to_jwk_json(&did))
+}
+
+/// The agent id of an agent DID (`did:grantex:ag_<ULID>` → `ag_<ULID>`); raises `InvalidDidError`.
+#[pyfunction]
+fn agent_did_to_id<'py>(py: Python<'py>, did: PyBackedStr) -> PyResult<Bound<'py, PyAny>> {
+    answer(py, &api::agent_did_to_id_json(&did))
+}
+
+/// The agent DID of an agent id (`ag_<ULID>` → `did:grantex:ag_<ULID>`); raises `InvalidDidError`.
+#[pyfunction]
+fn agent_id_to_did<'py>(py: Python<'py>, agent_id: PyBackedStr) -> PyResult<Bound<'py, PyAny>> {
+    answer(py, &api::agent_id_to_did_json(&agent_id))
+}
+
+/// The public JWK (a dict) of the verification method `reference` (DID URL, `#fragment` or bare key id) in
+/// `document`, the DID document resolved for `did` (JSON text, UTF-8 bytes or a dict), authorized for
+/// `purpose` (`"assertionMethod"`, `"authentication"`, …; `None` = any). Raises `InvalidDidError`,
+/// `TokenSignatureError` (`INVALID_KEY`: the method's key cannot be used) or `InvalidInputError` (unknown
+/// purpose).
+#[pyfunction]
+#[pyo3(signature = (did, document, reference, purpose = None))]
+fn did_document_key<'py>(
+    py: Python<'py>,
+    did: PyBackedStr,
+    document: &Bound<'py, PyAny>,
+    reference: PyBackedStr,
+    purpose: Option<PyBackedStr>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // The document travels as JSON text (a dict is serialized first), so that the core applies its size
+    // limit and duplicate-member check to every document.
+    let request = serde_json::json!({
+        "did": &*did,
+        "document": json_text(document)?,
+        "reference": &*reference,
+        "purpose": purpose.as_deref(),
+    });
+    answer(py, &api::did_document_key_json(&request.to_string()))
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1071,5 +1204,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_status_list_credential, m)?)?;
     m.add_function(wrap_pyfunction!(verify_status_list_token, m)?)?;
     m.add_function(wrap_pyfunction!(status_list_get, m)?)?;
+    m.add_function(wrap_pyfunction!(did_web_to_url, m)?)?;
+    m.add_function(wrap_pyfunction!(did_web_from_url, m)?)?;
+    m.add_function(wrap_pyfunction!(did_key_to_jwk, m)?)?;
+    m.add_function(wrap_pyfunction!(agent_did_to_id, m)?)?;
+    m.add_function(wrap_pyfunction!(agent_id_to_did, m)?)?;
+    m.add_function(wrap_pyfunction!(did_document_key, m)?)?;
     Ok(())
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from typing import Any
 
 import pytest
 
@@ -140,3 +141,55 @@ def test_token_error_families() -> None:
     assert issubclass(TokenSignatureError, GrantexTokenError)
     assert issubclass(TokenClaimsError, GrantexTokenError)
     assert errors.error_class_for("JWKS_UNAVAILABLE") is JwksError
+
+
+def test_codes_are_named_once_by_their_class() -> None:
+    """Each class's ``codes`` is the one table: together exactly the core's codes, each in one class."""
+    classes = [getattr(errors, name) for name in errors.__all__ if isinstance(getattr(errors, name), type)]
+    named = [code for cls in classes for code in cls.__dict__.get("codes", ())]
+    assert sorted(named) == sorted(grantex_core.ERROR_CODES)
+    for cls in classes:
+        own = cls.__dict__.get("codes", ())
+        assert cls.default_code == (own[0] if own else "INTERNAL"), cls
+        assert all(errors.error_class_for(code) is cls for code in own), cls
+    # The package re-exports every exception class.
+    assert {cls.__name__ for cls in classes} <= set(grantex_core.__all__)
+    assert all(getattr(grantex_core, cls.__name__) is cls for cls in classes)
+
+
+def test_mappings_are_read_as_json_dumps_would_write_them() -> None:
+    """Plain dicts are converted without the `json` module; anything else goes through `json.dumps`: either
+    way the core sees the same data."""
+    from collections import OrderedDict
+
+    jwk = dict(UPSTREAM_JWKS["keys"][0])
+
+    def outcome(value: Any) -> Any:
+        try:
+            return grantex_core.jwk_thumbprint(value)
+        except GrantexError as exc:
+            return exc.code
+
+    extras: list[Any] = [
+        {"x5c": ["a", "b"], "ext": True, "key_ops": ("verify",), "n2": None, "f": 1.5, "i": -(2**63)},
+        {"big": 2**70, "u": 2**64 - 1},  # beyond 64 bits: json.dumps
+        {"nested": {"deep": [[[[{"a": [1.0, -0.0, 1e300]}]]]]}},
+        {"alg": "RS256", "kid": "ünïcode \u2028"},
+        {1: "non-str key"},  # json.dumps turns it into "1"
+        {"nan": float("nan")},  # json.dumps writes NaN, which is not JSON
+        {"sub": OrderedDict(a=1)},
+    ]
+    for extra in extras:
+        value = {**jwk, **extra}
+        assert outcome(value) == outcome(json.dumps(value)), extra
+    assert outcome(OrderedDict(jwk)) == outcome(jwk) == "cO71E9uravXBnZHjmLmZ9Fxn1P8n7kAk6WsmYx0kCc8"
+    deep: Any = jwk
+    for _ in range(200):
+        deep = {"d": deep}
+    assert outcome({**jwk, "deep": deep}) == outcome(json.dumps({**jwk, "deep": deep}))
+    cyclic: dict[str, Any] = dict(jwk)
+    cyclic["self"] = cyclic
+    with pytest.raises(ValueError):
+        grantex_core.jwk_thumbprint(cyclic)
+    with pytest.raises(TypeError):
+        grantex_core.jwk_thumbprint({**jwk, "o": object()})

@@ -10,6 +10,9 @@ JWKS download and cache, and the upstream SDK's names.
 * :func:`verify_chain`, :func:`audit_entry_hash` — the audit-log hash chain.
 * :func:`satisfies`, :func:`narrows`, :func:`parse_scope` — scope helpers.
 * :func:`jwk_thumbprint` — RFC 7638 thumbprints.
+* :func:`did_web_to_url`, :func:`did_web_from_url`, :func:`did_key_to_jwk`, :func:`agent_did_to_id`,
+  :func:`agent_id_to_did`, :func:`did_document_key` — DIDs (``did:web``, ``did:key``, ``did:grantex``, DID
+  document key lookup).
 * :func:`verify_sd_jwt`, :func:`present_sd_jwt` — SD-JWT presentations (RFC 9901, Grantex profile).
 * :func:`verify_credential` (and :func:`verify_credential_upstream`) — VC-JWT credentials.
 * :class:`StatusList`, :func:`status_list_get`, :class:`StatusListCache`, :func:`verify_status_list_credential`,
@@ -24,7 +27,13 @@ from ._native import (
     StatusListCache,
     StatusListToken,
     Verifier,
+    agent_did_to_id,
+    agent_id_to_did,
     audit_entry_hash,
+    did_document_key,
+    did_key_to_jwk,
+    did_web_from_url,
+    did_web_to_url,
     jwk_thumbprint,
     narrows,
     present_sd_jwt,
@@ -152,6 +161,13 @@ __all__ = [
     "parse_scope",
     "Scope",
     "jwk_thumbprint",
+    # DIDs
+    "did_web_to_url",
+    "did_web_from_url",
+    "did_key_to_jwk",
+    "agent_did_to_id",
+    "agent_id_to_did",
+    "did_document_key",
     # Errors
     "GrantexError",
     "GrantexTokenError",

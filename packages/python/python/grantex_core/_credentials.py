@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from dataclasses import dataclass
     from typing import Any, Optional
+else:
+    from ._record import dataclass
 
 __all__ = ["KeyBinding", "VerifiedSdJwt", "CredentialStatusEntry", "VerifiedCredential"]
 

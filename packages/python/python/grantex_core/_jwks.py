@@ -12,25 +12,41 @@ expired key set is not used past its lifetime).
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from typing import Callable, Optional
 
 from . import _native
 from ._native import Verifier
 from .errors import JWKS_UNAVAILABLE, InvalidOptionsError, JwksError
+
+# `urllib` (with `http.client`, `email`, `ssl`: tens of milliseconds of imports) is imported by the first
+# download, `re` by the first `Cache-Control` header; `dataclasses` and `typing` never (see `_record`).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from dataclasses import dataclass
+    from typing import Callable, Optional
+else:
+    from ._record import dataclass
 
 __all__ = ["JwksCache", "FetchResult", "default_jwks_cache", "fetch_jwks"]
 
 #: Largest JWKS document accepted (the core's own limit).
 MAX_JWKS_BYTES = 1 << 20
 
-_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
-_NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-store|no-cache)\s*(?:[,=]|$)", re.IGNORECASE)
+_MAX_AGE = r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)"
+_NO_CACHE = r"(?:^|,)\s*(?:no-store|no-cache)\s*(?:[,=]|$)"
+_patterns: Optional[tuple[re.Pattern[str], re.Pattern[str]]] = None
+
+
+def _cache_control_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(no-cache/no-store, max-age), compiled on first use."""
+    global _patterns
+    if _patterns is None:
+        import re
+
+        _patterns = (re.compile(_NO_CACHE, re.IGNORECASE), re.compile(_MAX_AGE, re.IGNORECASE))
+    return _patterns
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,9 @@ class FetchResult:
 
 def fetch_jwks(url: str, timeout: float = 10.0, max_bytes: int = MAX_JWKS_BYTES) -> FetchResult:
     """Download a JWKS document with ``urllib.request`` (http and https only)."""
+    import urllib.error
+    import urllib.request
+
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in ("http", "https"):
         raise InvalidOptionsError(f"JWKS URL must be http or https: {url!r}")
@@ -71,7 +90,7 @@ def fetch_jwks(url: str, timeout: float = 10.0, max_bytes: int = MAX_JWKS_BYTES)
     return FetchResult(body, cache_control)
 
 
-@dataclass
+@dataclass()
 class _Entry:
     verifier: Verifier
     fetched_at: float
@@ -110,9 +129,10 @@ class JwksCache:
         """The lifetime of a key set served with this ``Cache-Control`` header."""
         if cache_control is None:
             return self.max_ttl
-        if _NO_CACHE.search(cache_control):
+        no_cache, max_age = _cache_control_patterns()
+        if no_cache.search(cache_control):
             return self.min_ttl
-        match = _MAX_AGE.search(cache_control)
+        match = max_age.search(cache_control)
         if match is None:
             return self.max_ttl
         return float(min(max(int(match.group(1)), self.min_ttl), self.max_ttl))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-# `typing` is only needed by type checkers (annotations are strings): not importing it at run time keeps
-# `import grantex_core` cheap.
+# Type checkers see the standard `dataclass`; at run time neither `dataclasses` nor `typing` is imported
+# (annotations are strings), which keeps `import grantex_core` cheap (see `_record`).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from dataclasses import dataclass
     from typing import Any, Optional, Sequence, Union
+else:
+    from ._record import dataclass
 
 __all__ = [
     "VerifiedGrant",
@@ -86,7 +87,7 @@ class VerifiedGrant:
         return out
 
 
-@dataclass
+@dataclass()
 class VerifyGrantTokenOptions:
     """Options of :func:`grantex_core.verify_grant_token`, upstream-compatible.
 

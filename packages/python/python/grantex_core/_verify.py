@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from ._jwks import JwksCache, default_jwks_cache
 from ._native import Verifier, resolve_issuer
 from ._types import VerifiedGrant, VerifyGrantTokenOptions
 from .errors import GrantexTokenError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["verify_grant_token"]
 

@@ -5,28 +5,30 @@ this) and ``message`` (informative, may change). Every failure to verify a token
 time, scopes, key set, JWKS download — is a :class:`GrantexTokenError`, so code written against the
 upstream ``grantex`` SDK (``except GrantexTokenError:``) keeps working after changing the import.
 
-Hierarchy::
+Hierarchy (each class lists the codes it stands for in its ``codes`` attribute, the one place this package
+names them; :func:`error_class_for` maps a code to its class)::
 
     GrantexError
     ├── GrantexTokenError
-    │   ├── MalformedTokenError      MALFORMED_TOKEN, TOKEN_TOO_LARGE, UNSUPPORTED_CRITICAL_HEADER,
-    │   │                            WRONG_TOKEN_TYPE
-    │   ├── TokenSignatureError      UNSUPPORTED_ALGORITHM, UNKNOWN_KEY, INVALID_KEY, INVALID_SIGNATURE
-    │   ├── TokenClaimsError         MISSING_CLAIM, INVALID_CLAIM, INVALID_ISSUER, INVALID_AUDIENCE
-    │   ├── TokenTimeError           NOT_YET_VALID, ISSUED_IN_FUTURE
-    │   │   └── TokenExpiredError    EXPIRED
-    │   ├── InsufficientScopeError   INSUFFICIENT_SCOPE, DELEGATION_DEPTH_EXCEEDED
-    │   ├── TokenRevokedError        REVOKED
-    │   ├── StatusError              STATUS_UNAVAILABLE, INVALID_STATUS_LIST
-    │   ├── CredentialError          INVALID_DISCLOSURE, DUPLICATE_DISCLOSURE, KEY_BINDING_REQUIRED,
-    │   │                            INVALID_KEY_BINDING, INVALID_CREDENTIAL, UNTRUSTED_ISSUER
-    │   └── JwksError                INVALID_JWKS, JWKS_UNAVAILABLE (download failed; Python only)
-    ├── InvalidOptionsError (ValueError)   INVALID_OPTIONS
-    ├── InvalidScopeError (ValueError)     INVALID_SCOPE
-    ├── InvalidDidError (ValueError)       INVALID_DID
-    ├── InvalidInputError (ValueError)     INVALID_INPUT
-    ├── AuditChainError                    BROKEN_CHAIN
-    └── InternalError                      INTERNAL (a bug)
+    │   ├── MalformedTokenError      token structure, size, critical header, kind
+    │   ├── TokenSignatureError      algorithm, key selection, signature
+    │   ├── TokenClaimsError         claims, issuer, audience
+    │   ├── TokenTimeError           not yet valid, issued in the future
+    │   │   └── TokenExpiredError    expired
+    │   ├── InsufficientScopeError   scopes, delegation depth
+    │   ├── TokenRevokedError        revoked by a status list
+    │   ├── StatusError              status list unavailable or invalid
+    │   ├── CredentialError          SD-JWT disclosures and key binding, VC checks, untrusted issuer
+    │   └── JwksError                invalid key set, or its download failed
+    ├── InvalidOptionsError (ValueError)
+    ├── InvalidScopeError (ValueError)
+    ├── InvalidDidError (ValueError)
+    ├── InvalidInputError (ValueError)
+    ├── AuditChainError
+    └── InternalError                a bug
+
+For example ``TokenSignatureError.codes == ("INVALID_SIGNATURE", "UNSUPPORTED_ALGORITHM", "UNKNOWN_KEY",
+"INVALID_KEY")``; the first code is the one an instance created without a code gets (``default_code``).
 
 A code this version does not know yet (a newer core) raises a plain :class:`GrantexError` with that code.
 """
@@ -68,8 +70,16 @@ JWKS_UNAVAILABLE = "JWKS_UNAVAILABLE"
 class GrantexError(Exception):
     """Base class of every grantex_core error: ``code`` (stable) and ``message`` (informative)."""
 
+    #: The codes this class stands for (empty for the base classes); the first is ``default_code``.
+    codes: tuple[str, ...] = ()
     #: Code used when an instance is created without one.
     default_code = "INTERNAL"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own: tuple[str, ...] = cls.__dict__.get("codes", ())
+        if own:
+            cls.default_code = own[0]
 
     code: str
     message: str
@@ -96,133 +106,122 @@ class GrantexTokenError(GrantexError):
 class MalformedTokenError(GrantexTokenError):
     """The token is not a well-formed grant token (structure, size, critical header, kind)."""
 
-    default_code = "MALFORMED_TOKEN"
+    codes: tuple[str, ...] = (
+        "MALFORMED_TOKEN",
+        "TOKEN_TOO_LARGE",
+        "UNSUPPORTED_CRITICAL_HEADER",
+        "WRONG_TOKEN_TYPE",
+    )
 
 
 class TokenSignatureError(GrantexTokenError):
     """Algorithm, key selection or signature failed."""
 
-    default_code = "INVALID_SIGNATURE"
+    codes: tuple[str, ...] = ("INVALID_SIGNATURE", "UNSUPPORTED_ALGORITHM", "UNKNOWN_KEY", "INVALID_KEY")
 
 
 class TokenClaimsError(GrantexTokenError):
     """A claim is missing or wrong, or the issuer or audience does not match."""
 
-    default_code = "INVALID_CLAIM"
+    codes: tuple[str, ...] = ("INVALID_CLAIM", "MISSING_CLAIM", "INVALID_ISSUER", "INVALID_AUDIENCE")
 
 
 class TokenTimeError(GrantexTokenError):
     """The token is outside its validity window."""
 
-    default_code = "NOT_YET_VALID"
+    codes: tuple[str, ...] = ("NOT_YET_VALID", "ISSUED_IN_FUTURE")
 
 
 class TokenExpiredError(TokenTimeError):
     """The token has expired."""
 
-    default_code = "EXPIRED"
+    codes: tuple[str, ...] = ("EXPIRED",)
 
 
 class InsufficientScopeError(GrantexTokenError):
     """The token is valid but does not grant what the caller requires (scopes, delegation depth)."""
 
-    default_code = "INSUFFICIENT_SCOPE"
+    codes: tuple[str, ...] = ("INSUFFICIENT_SCOPE", "DELEGATION_DEPTH_EXCEEDED")
 
 
 class TokenRevokedError(GrantexTokenError):
     """A status list marks the token or credential revoked."""
 
-    default_code = "REVOKED"
+    codes: tuple[str, ...] = ("REVOKED",)
 
 
 class StatusError(GrantexTokenError):
     """The status list needed for a decision is unavailable or invalid (fail closed)."""
 
-    default_code = "STATUS_UNAVAILABLE"
+    codes: tuple[str, ...] = ("STATUS_UNAVAILABLE", "INVALID_STATUS_LIST")
 
 
 class CredentialError(GrantexTokenError):
     """A verifiable credential or SD-JWT presentation fails a check."""
 
-    default_code = "INVALID_CREDENTIAL"
+    codes: tuple[str, ...] = (
+        "INVALID_CREDENTIAL",
+        "INVALID_DISCLOSURE",
+        "DUPLICATE_DISCLOSURE",
+        "KEY_BINDING_REQUIRED",
+        "INVALID_KEY_BINDING",
+        "UNTRUSTED_ISSUER",
+    )
 
 
 class JwksError(GrantexTokenError):
     """The key set is not a JWKS, or could not be downloaded."""
 
-    default_code = "INVALID_JWKS"
+    codes: tuple[str, ...] = ("INVALID_JWKS", JWKS_UNAVAILABLE)
 
 
 class InvalidOptionsError(GrantexError, ValueError):
     """The caller's options are inconsistent or incomplete (a programming error, not a token failure)."""
 
-    default_code = "INVALID_OPTIONS"
+    codes: tuple[str, ...] = ("INVALID_OPTIONS",)
 
 
 class InvalidScopeError(GrantexError, ValueError):
     """A scope string does not follow ``resource:action[:constraint]``."""
 
-    default_code = "INVALID_SCOPE"
+    codes: tuple[str, ...] = ("INVALID_SCOPE",)
 
 
 class InvalidDidError(GrantexError, ValueError):
     """A DID or DID document is malformed or names no usable key."""
 
-    default_code = "INVALID_DID"
+    codes: tuple[str, ...] = ("INVALID_DID",)
 
 
 class InvalidInputError(GrantexError, ValueError):
     """Input data (e.g. audit entries) is not well formed."""
 
-    default_code = "INVALID_INPUT"
+    codes: tuple[str, ...] = ("INVALID_INPUT",)
 
 
 class AuditChainError(GrantexError):
     """An audit-log hash chain does not verify."""
 
-    default_code = "BROKEN_CHAIN"
+    codes: tuple[str, ...] = ("BROKEN_CHAIN",)
 
 
 class InternalError(GrantexError):
     """An internal invariant failed: a bug, please report it."""
 
-    default_code = "INTERNAL"
+    codes: tuple[str, ...] = ("INTERNAL",)
 
 
-_FAMILIES: dict[type[GrantexError], tuple[str, ...]] = {
-    MalformedTokenError: (
-        "MALFORMED_TOKEN",
-        "TOKEN_TOO_LARGE",
-        "UNSUPPORTED_CRITICAL_HEADER",
-        "WRONG_TOKEN_TYPE",
-    ),
-    TokenSignatureError: ("UNSUPPORTED_ALGORITHM", "UNKNOWN_KEY", "INVALID_KEY", "INVALID_SIGNATURE"),
-    TokenClaimsError: ("MISSING_CLAIM", "INVALID_CLAIM", "INVALID_ISSUER", "INVALID_AUDIENCE"),
-    TokenTimeError: ("NOT_YET_VALID", "ISSUED_IN_FUTURE"),
-    TokenExpiredError: ("EXPIRED",),
-    InsufficientScopeError: ("INSUFFICIENT_SCOPE", "DELEGATION_DEPTH_EXCEEDED"),
-    TokenRevokedError: ("REVOKED",),
-    StatusError: ("STATUS_UNAVAILABLE", "INVALID_STATUS_LIST"),
-    CredentialError: (
-        "INVALID_DISCLOSURE",
-        "DUPLICATE_DISCLOSURE",
-        "KEY_BINDING_REQUIRED",
-        "INVALID_KEY_BINDING",
-        "INVALID_CREDENTIAL",
-        "UNTRUSTED_ISSUER",
-    ),
-    JwksError: ("INVALID_JWKS", JWKS_UNAVAILABLE),
-    InvalidOptionsError: ("INVALID_OPTIONS",),
-    InvalidScopeError: ("INVALID_SCOPE",),
-    InvalidDidError: ("INVALID_DID",),
-    InvalidInputError: ("INVALID_INPUT",),
-    AuditChainError: ("BROKEN_CHAIN",),
-    InternalError: ("INTERNAL",),
-}
+_CLASS_BY_CODE: dict[str, type[GrantexError]] = {}
 
-_CLASS_BY_CODE: dict[str, type[GrantexError]] = {
-    code: cls for cls, codes in _FAMILIES.items() for code in codes
-}
+
+def _register(cls: type[GrantexError]) -> None:
+    for code in cls.__dict__.get("codes", ()):
+        _CLASS_BY_CODE[code] = cls
+    for sub in cls.__subclasses__():
+        _register(sub)
+
+
+_register(GrantexError)
 
 
 def error_class_for(code: str) -> type[GrantexError]:
