@@ -244,6 +244,34 @@ func (l StatusList) MarshalJSON() ([]byte, error) {
 	}
 }
 
+// UnmarshalJSON reads the three forms MarshalJSON writes (as the core's answers carry them).
+func (l *StatusList) UnmarshalJSON(data []byte) error {
+	var encoded string
+	if json.Unmarshal(data, &encoded) == nil {
+		*l = StatusList{EncodedList: encoded}
+		return nil
+	}
+	var forms struct {
+		EncodedList *string `json:"encodedList"`
+		StatusSize  int     `json:"statusSize"`
+		Bits        int     `json:"bits"`
+		Lst         *string `json:"lst"`
+	}
+	if err := json.Unmarshal(data, &forms); err != nil {
+		return err
+	}
+	switch {
+	case forms.Lst != nil:
+		*l = StatusList{Bits: forms.Bits, Lst: *forms.Lst}
+	case forms.EncodedList != nil:
+		*l = StatusList{EncodedList: *forms.EncodedList, StatusSize: forms.StatusSize}
+	default:
+		return &Error{Code: ErrInvalidStatusList.Code, Message: "a status list is an encodedList string, " +
+			"{\"encodedList\",\"statusSize\"} or {\"bits\",\"lst\"}"}
+	}
+	return nil
+}
+
 // CredentialOptions configures VerifyCredential. TrustedIssuers is required (ErrInvalidOptions otherwise).
 type CredentialOptions struct {
 	// TrustedIssuers lists the issuer DIDs whose credentials are accepted (required, non-empty).
@@ -389,4 +417,112 @@ func StatusListGet(list StatusList, index uint64) (int, error) {
 		return 0, &Error{Code: ErrInternal.Code, Message: err.Error()}
 	}
 	return out.Status, nil
+}
+
+// --- signed status lists ----------------------------------------------------------------------------------
+
+// StatusListCredentialOptions configures VerifyStatusListCredential.
+type StatusListCredentialOptions struct {
+	// TrustedIssuers lists the issuer DIDs whose lists are accepted (required, non-empty).
+	TrustedIssuers []string
+	// Now is the verification time; the zero value means time.Now().
+	Now time.Time
+	// ExpectedID, when set, must equal the credential's id: pass the URL the list was fetched from (the
+	// statusListCredential a credential names), so that a list cannot stand in for another.
+	ExpectedID string
+}
+
+// VerifiedStatusList is the list of a verified W3C status-list credential (StatusList2021Credential or
+// BitstringStatusListCredential).
+type VerifiedStatusList struct {
+	// EncodedList is the list as its credential carries it.
+	EncodedList string `json:"encodedList"`
+	// StatusSize is the number of bits per entry.
+	StatusSize int `json:"statusSize"`
+	// Purposes are the credential's statusPurpose values (e.g. "revocation").
+	Purposes []string `json:"purposes"`
+	// Size is the number of entries.
+	Size uint64 `json:"size"`
+}
+
+// List is the verified list in the form StatusListGet and CredentialOptions.StatusLists take.
+func (l *VerifiedStatusList) List() StatusList {
+	return StatusList{EncodedList: l.EncodedList, StatusSize: l.StatusSize}
+}
+
+// VerifyStatusListCredential verifies a signed status-list credential (a VC-JWT) against a JWKS document
+// ({"keys":[…]}, parsed for this call) and returns its list. Errors are *Error values (ErrUntrustedIssuer,
+// ErrExpired, ErrInvalidCredential for a credential that is not a status list, ErrInvalidStatusList for a
+// broken list or an id other than opts.ExpectedID, …).
+func VerifyStatusListCredential(jwks []byte, credential string, opts StatusListCredentialOptions) (*VerifiedStatusList, error) {
+	if !json.Valid(jwks) {
+		return nil, &Error{Code: ErrInvalidJWKS.Code, Message: "the JWKS is not JSON"}
+	}
+	issuers := opts.TrustedIssuers
+	if issuers == nil {
+		issuers = []string{}
+	}
+	request, err := json.Marshal(struct {
+		JWKS           json.RawMessage `json:"jwks"`
+		Credential     string          `json:"credential"`
+		Now            int64           `json:"now"`
+		TrustedIssuers []string        `json:"trustedIssuers"`
+		ExpectedID     string          `json:"expectedId,omitempty"`
+	}{jwks, credential, unixNow(opts.Now), issuers, opts.ExpectedID})
+	if err != nil {
+		return nil, &Error{Code: ErrInvalidInput.Code, Message: err.Error()}
+	}
+	value, err := callJSON(string(request), "request", func(s *C.char) *C.char {
+		return C.grantex_verify_status_list_credential_json(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var list VerifiedStatusList
+	if err := json.Unmarshal(value, &list); err != nil {
+		return nil, &Error{Code: ErrInternal.Code, Message: "cannot decode the status list: " + err.Error()}
+	}
+	return &list, nil
+}
+
+// VerifiedStatusListToken is a verified IETF status-list token (typ statuslist+jwt).
+type VerifiedStatusListToken struct {
+	// Subject is sub, the URI of the token.
+	Subject string `json:"subject"`
+	// IssuedAt is iat (Unix seconds).
+	IssuedAt int64 `json:"issuedAt"`
+	// ExpiresAt is exp (Unix seconds); nil when absent.
+	ExpiresAt *int64 `json:"expiresAt"`
+	// TTL is ttl, the longest the token may be cached, in seconds; nil when absent.
+	TTL *uint64 `json:"ttl"`
+	// StatusList is the list ({Bits, Lst}), in the form StatusListGet takes.
+	StatusList StatusList `json:"statusList"`
+}
+
+// VerifyStatusListToken verifies a signed IETF status-list token against a JWKS document ({"keys":[…]},
+// parsed for this call) at time now (zero means time.Now()). Errors are *Error values (ErrWrongTokenType for
+// another kind of JWT, ErrExpired, ErrInvalidSignature, ErrInvalidStatusList, …).
+func VerifyStatusListToken(jwks []byte, token string, now time.Time) (*VerifiedStatusListToken, error) {
+	if !json.Valid(jwks) {
+		return nil, &Error{Code: ErrInvalidJWKS.Code, Message: "the JWKS is not JSON"}
+	}
+	request, err := json.Marshal(struct {
+		JWKS  json.RawMessage `json:"jwks"`
+		Token string          `json:"token"`
+		Now   int64           `json:"now"`
+	}{jwks, token, unixNow(now)})
+	if err != nil {
+		return nil, &Error{Code: ErrInvalidInput.Code, Message: err.Error()}
+	}
+	value, err := callJSON(string(request), "request", func(s *C.char) *C.char {
+		return C.grantex_verify_status_list_token_json(s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var verified VerifiedStatusListToken
+	if err := json.Unmarshal(value, &verified); err != nil {
+		return nil, &Error{Code: ErrInternal.Code, Message: "cannot decode the status list token: " + err.Error()}
+	}
+	return &verified, nil
 }

@@ -312,12 +312,16 @@ func TestCredentialVectors(t *testing.T) {
 		Cases   []vcCase                   `json:"cases"`
 	}
 	loadDoc(t, "vc.json", &doc)
-	var run, other atomic.Int64
+	var run, signed atomic.Int64
 	for i := range doc.Cases {
 		c := &doc.Cases[i]
-		if c.Kind != "credential" {
-			other.Add(1) // signed status-list credentials and tokens: no Go entry point
+		switch c.Kind {
+		case "credential":
+		case "statusListCredential", "statusListToken":
+			signed.Add(1) // TestSignedStatusListVectors
 			continue
+		default:
+			t.Fatalf("%s: unknown kind %q", c.Name, c.Kind)
 		}
 		t.Run(c.Name, func(t *testing.T) {
 			jwks, ok := doc.KeySets[c.JWKS]
@@ -349,8 +353,8 @@ func TestCredentialVectors(t *testing.T) {
 	if run.Load() == 0 {
 		t.Fatal("no credential cases")
 	}
-	fmt.Printf("vc vectors: %d credential cases via raw JSON and via VerifyCredential(CredentialOptions); "+
-		"%d status-list cases have no Go entry point\n", run.Load(), other.Load())
+	fmt.Printf("vc vectors: %d credential cases via raw JSON and via VerifyCredential(CredentialOptions) "+
+		"(and %d signed status-list cases in TestSignedStatusListVectors)\n", run.Load(), signed.Load())
 	if _, err := VerifyCredential([]byte("{not json"), "a.b.c", CredentialOptions{}); !errors.Is(err, ErrInvalidJWKS) {
 		t.Fatalf("JWKS not JSON: %v", err)
 	}
@@ -384,5 +388,127 @@ func TestStatusListGet(t *testing.T) {
 		if !strings.HasPrefix(string(data), want) {
 			t.Fatalf("StatusList JSON %s", data)
 		}
+	}
+}
+
+// TestSignedStatusListVectors runs the statusListCredential and statusListToken cases of vc.json as
+// core/tests/json_api.rs does: verified, then the entries named by `expect` read from the verified list.
+func TestSignedStatusListVectors(t *testing.T) {
+	var doc struct {
+		KeySets map[string]json.RawMessage `json:"keySets"`
+		Cases   []vcCase                   `json:"cases"`
+	}
+	loadDoc(t, "vc.json", &doc)
+	var run atomic.Int64
+	for i := range doc.Cases {
+		c := &doc.Cases[i]
+		if c.Kind != "statusListCredential" && c.Kind != "statusListToken" {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			jwks, ok := doc.KeySets[c.JWKS]
+			if !ok {
+				t.Fatalf("no key set %q", c.JWKS)
+			}
+			var options struct {
+				Now            int64    `json:"now"`
+				TrustedIssuers []string `json:"trustedIssuers"`
+				ExpectedID     string   `json:"expectedId"`
+			}
+			if err := json.Unmarshal(c.Options, &options); err != nil {
+				t.Fatal(err)
+			}
+			var expect struct {
+				Set      []uint64       `json:"set"`
+				Clear    []uint64       `json:"clear"`
+				Purposes []string       `json:"purposes"`
+				Subject  string         `json:"subject"`
+				Statuses map[string]int `json:"statuses"`
+			}
+			raw, _ := json.Marshal(c.Expect)
+			if err := json.Unmarshal(raw, &expect); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Unix(options.Now, 0)
+			var list StatusList
+			var err error
+			if c.Kind == "statusListCredential" {
+				var verified *VerifiedStatusList
+				verified, err = VerifyStatusListCredential(jwks, c.Token, StatusListCredentialOptions{
+					TrustedIssuers: options.TrustedIssuers, Now: now, ExpectedID: options.ExpectedID})
+				if err == nil {
+					if !reflect.DeepEqual(verified.Purposes, expect.Purposes) || verified.Size == 0 {
+						t.Fatalf("purposes %v (want %v), size %d", verified.Purposes, expect.Purposes, verified.Size)
+					}
+					list = verified.List()
+				} else if verified != nil {
+					t.Fatal("a list together with an error")
+				}
+			} else {
+				var verified *VerifiedStatusListToken
+				verified, err = VerifyStatusListToken(jwks, c.Token, now)
+				if err == nil {
+					if verified.Subject != expect.Subject || verified.IssuedAt == 0 || verified.StatusList.Lst == "" {
+						t.Fatalf("token %+v (want subject %s)", verified, expect.Subject)
+					}
+					list = verified.StatusList
+				} else if verified != nil {
+					t.Fatal("a token together with an error")
+				}
+			}
+			run.Add(1)
+			if code := c.Expect.errorCode(t); code != "" {
+				checkExpect(t, c.Kind, c.Expect, nil, err)
+				return
+			}
+			if err != nil {
+				t.Fatalf("expected success, got %v", err)
+			}
+			want := map[uint64]int{}
+			for _, i := range expect.Set {
+				want[i] = 1
+			}
+			for _, i := range expect.Clear {
+				want[i] = 0
+			}
+			for key, status := range expect.Statuses {
+				var i uint64
+				if _, err := fmt.Sscan(key, &i); err != nil {
+					t.Fatal(err)
+				}
+				want[i] = status
+			}
+			if len(want) == 0 {
+				t.Fatal("no entries to check")
+			}
+			for i, status := range want {
+				if got, err := StatusListGet(list, i); err != nil || got != status {
+					t.Fatalf("index %d: %d %v (want %d)", i, got, err, status)
+				}
+			}
+		})
+	}
+	if run.Load() == 0 {
+		t.Fatal("no signed status-list cases")
+	}
+	fmt.Printf("vc vectors: %d signed status-list cases via VerifyStatusListCredential / VerifyStatusListToken\n",
+		run.Load())
+	if _, err := VerifyStatusListCredential([]byte("{not json"), "a.b.c", StatusListCredentialOptions{}); !errors.Is(err, ErrInvalidJWKS) {
+		t.Fatalf("JWKS not JSON: %v", err)
+	}
+	if _, err := VerifyStatusListToken([]byte(`{"keys":[]}`), "a.b.c", time.Time{}); !errors.Is(err, ErrMalformedToken) {
+		t.Fatalf("garbage token: %v", err)
+	}
+	// StatusList reads back what it writes.
+	for _, l := range []StatusList{EncodedList("abc"), {EncodedList: "abc", StatusSize: 2}, {Bits: 2, Lst: "eNo"}} {
+		data, _ := json.Marshal(l)
+		var back StatusList
+		if err := json.Unmarshal(data, &back); err != nil || back != l {
+			t.Fatalf("%s: %+v %v", data, back, err)
+		}
+	}
+	var bad StatusList
+	if err := json.Unmarshal([]byte(`{"x":1}`), &bad); err == nil {
+		t.Fatal("a list without members decoded")
 	}
 }

@@ -71,30 +71,21 @@ func (v *Verifier) Close() {
 // Verify verifies a compact grant token (PROTOCOL.md §4.1) and returns its claims. Errors are *Error values
 // usable with errors.Is and the Err* sentinels (ErrExpired, ErrInvalidSignature, …).
 func (v *Verifier) Verify(token string, opts VerifyOptions) (*VerifiedGrant, error) {
-	optionsJSON, err := opts.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return v.VerifyJSON(token, optionsJSON)
+	sc := getScratch()
+	sc.opts = opts.appendJSON(sc.opts[:0])
+	grant, err := v.verifyCompact(token, sc.opts, sc)
+	putScratch(sc)
+	return grant, err
 }
 
 // VerifyJSON is Verify with the options given as the core's JSON object (VerifyOptionsJson: "now" in Unix
 // seconds is required; unknown members are rejected with ErrInvalidOptions). It accepts every option of the
 // JSON contract, including those VerifyOptions does not spell out.
 func (v *Verifier) VerifyJSON(token string, optionsJSON []byte) (*VerifiedGrant, error) {
-	value, err := v.verifyRaw(token, optionsJSON)
-	if err != nil {
-		return nil, err
-	}
-	var grant VerifiedGrant
-	if decodeGrant(value, &grant) { // the hot path: no reflection
-		return &grant, nil
-	}
-	grant = VerifiedGrant{}
-	if err := json.Unmarshal(value, &grant); err != nil {
-		return nil, &Error{Code: ErrInternal.Code, Message: "cannot decode the verified grant: " + err.Error()}
-	}
-	return &grant, nil
+	sc := getScratch()
+	grant, err := v.verifyCompact(token, optionsJSON, sc)
+	putScratch(sc)
+	return grant, err
 }
 
 // verifyRaw returns the raw JSON value of a successful answer, or the answer's error.

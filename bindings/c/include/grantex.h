@@ -9,6 +9,7 @@
 #ifndef GRANTEX_H
 #define GRANTEX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /**
@@ -187,6 +188,41 @@
 #define GRANTEX_STATUS_JWKS_UNAVAILABLE 34
 
 /**
+ * Version of the compact grant layout written by `grantex_verifier_verify_compact` (its first byte).
+ */
+#define GRANTEX_COMPACT_VERSION 1
+
+/**
+ * Compact grant flag: an `audience` list follows the scopes.
+ */
+#define GRANTEX_COMPACT_HAS_AUDIENCE 1
+
+/**
+ * Compact grant flag: `parentAgentDid` is present.
+ */
+#define GRANTEX_COMPACT_HAS_PARENT_AGENT_DID 2
+
+/**
+ * Compact grant flag: `parentGrantId` is present.
+ */
+#define GRANTEX_COMPACT_HAS_PARENT_GRANT_ID 4
+
+/**
+ * Compact grant flag: `delegationDepth` is present.
+ */
+#define GRANTEX_COMPACT_HAS_DELEGATION_DEPTH 8
+
+/**
+ * Compact grant flag: `budgetRemaining` is present.
+ */
+#define GRANTEX_COMPACT_HAS_BUDGET_REMAINING 16
+
+/**
+ * Compact grant flag: `status` is present.
+ */
+#define GRANTEX_COMPACT_HAS_STATUS 32
+
+/**
  * A grant-token verifier: a parsed JWKS whose keys were decoded once.
  *
  * Opaque to C. Created by `grantex_verifier_new`, released by `grantex_verifier_free`. Immutable after
@@ -242,6 +278,54 @@ int32_t grantex_verifier_verify(const GrantexVerifier *verifier,
                                 const char *token,
                                 const char *options_json,
                                 char **answer_json);
+
+/**
+ * Verifies a grant token like `grantex_verifier_verify`, for callers that want neither JSON nor a string to
+ * free: the arguments are (pointer, length) pairs read in place (no NUL terminator needed) and the verified
+ * grant is written in a compact binary layout into a buffer the caller owns (nothing to free; the Go package
+ * reuses one buffer across calls).
+ *
+ * Returns `GRANTEX_OK` when the token is valid, else the status number of the error (the same status
+ * `grantex_verifier_verify` returns for the same input). `*out_len` receives the size of the output and the
+ * output is written to `out` only when it fits (`*out_len <= out_cap`), like `snprintf`: when
+ * `*out_len > out_cap`, nothing was written — call again with a larger buffer (the verification is
+ * repeated). On success the output is the grant; on failure it is the UTF-8 error message (the code is the
+ * status).
+ *
+ * Compact grant layout (integers little-endian; `str` = `u32` byte length + UTF-8 bytes, no terminator;
+ * `list` = `u32` count + that many `str`):
+ *
+ * ```text
+ * u8 version (GRANTEX_COMPACT_VERSION)   u8 flags (GRANTEX_COMPACT_HAS_*)
+ * u64 issuedAt   u64 expiresAt
+ * str tokenId  str grantId  str principalId  str agentDid  str developerId  str issuer
+ * list scopes
+ * [HAS_AUDIENCE] list audience   [HAS_PARENT_AGENT_DID] str parentAgentDid
+ * [HAS_PARENT_GRANT_ID] str parentGrantId   [HAS_DELEGATION_DEPTH] u32 delegationDepth
+ * [HAS_BUDGET_REMAINING] u64 budgetRemaining (IEEE 754 binary64 bits)
+ * [HAS_STATUS] u64 status.idx  str status.uri
+ * ```
+ *
+ * The members are those of the JSON answer's `VerifiedGrant`; the version changes when the layout does.
+ *
+ * # Safety
+ * * `verifier` is NULL (→ `INVALID_INPUT`) or a live pointer returned by `grantex_verifier_new` that is not
+ *   freed before this call returns. Any number of threads may call this on the same verifier at once.
+ * * `token` / `options_json` point to `token_len` / `options_len` readable bytes valid for the duration of
+ *   the call, or are NULL with a length of 0 (an empty text). Invalid UTF-8, a NUL byte, or NULL with a
+ *   non-zero length is `INVALID_INPUT`.
+ * * `out` is NULL or points to `out_cap` writable bytes, which must not overlap the inputs; the library
+ *   writes only `out[0 .. *out_len]`, and only when `*out_len <= out_cap`.
+ * * `out_len` is NULL (when only the status matters) or points to writable storage for one `size_t`.
+ */
+int32_t grantex_verifier_verify_compact(const GrantexVerifier *verifier,
+                                        const char *token,
+                                        size_t token_len,
+                                        const char *options_json,
+                                        size_t options_len,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *out_len);
 
 /**
  * Releases a verifier. NULL is accepted and ignored.
@@ -391,6 +475,95 @@ char *grantex_verify_credential_upstream_json(const char *request_json);
  * the call.
  */
 char *grantex_status_list_get_json(const char *request_json);
+
+/**
+ * Verifies a signed status-list credential (a VC-JWT of a `StatusList2021Credential` /
+ * `BitstringStatusListCredential`) from `{"jwks":{…},"credential":"…","now":n,"trustedIssuers":[…],
+ * "expectedId"?:"…"}`. Returns the JSON answer whose `value` is `{"encodedList","statusSize","purposes",
+ * "size"}` — `encodedList` and `statusSize` are ready to hand to `grantex_status_list_get_json` or to the
+ * `statusLists` of `grantex_verify_credential_json` (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_verify_status_list_credential_json(const char *request_json);
+
+/**
+ * Verifies a signed IETF status-list token (`typ: statuslist+jwt`) from `{"jwks":{…},"token":"…","now":n}`.
+ * Returns the JSON answer whose `value` is `{"subject","issuedAt","expiresAt","ttl","statusList":{"bits",
+ * "lst"}}` (`expiresAt` and `ttl` may be null; `statusList` is ready to hand to
+ * `grantex_status_list_get_json`) (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_verify_status_list_token_json(const char *request_json);
+
+/**
+ * The URL of a `did:web` DID's document (`did:web:example.com%3A8443:a` →
+ * `https://example.com:8443/a/did.json`). Returns the JSON answer whose `value` is the URL string (errors:
+ * `INVALID_DID`) (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `did` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+ */
+char *grantex_did_web_to_url_json(const char *did);
+
+/**
+ * The `did:web` DID of a base URL (`https://example.com:8443/a` → `did:web:example.com%3A8443:a`). Returns
+ * the JSON answer whose `value` is the DID string (errors: `INVALID_DID`) (never NULL), to be freed with
+ * `grantex_string_free`.
+ *
+ * # Safety
+ * `url` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+ */
+char *grantex_did_web_from_url_json(const char *url);
+
+/**
+ * Resolves a `did:key` (Ed25519 or P-256) offline. Returns the JSON answer whose `value` is the public JWK
+ * object (`kty`, `crv`, `x`, and `y` for P-256; errors: `INVALID_DID`) (never NULL), to be freed with
+ * `grantex_string_free`.
+ *
+ * # Safety
+ * `did` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+ */
+char *grantex_did_key_to_jwk_json(const char *did);
+
+/**
+ * The agent id of an agent DID (`did:grantex:ag_<ULID>` → `ag_<ULID>`). Returns the JSON answer whose
+ * `value` is the id string (errors: `INVALID_DID`) (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `did` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+ */
+char *grantex_agent_did_to_id_json(const char *did);
+
+/**
+ * The agent DID of an agent id (`ag_<ULID>` → `did:grantex:ag_<ULID>`). Returns the JSON answer whose
+ * `value` is the DID string (errors: `INVALID_DID`) (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `agent_id` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the
+ * call.
+ */
+char *grantex_agent_id_to_did_json(const char *agent_id);
+
+/**
+ * Looks up a verification key in a DID document the caller resolved: request
+ * `{"did":"…","document":{…} or "<the document's JSON text>","reference":"…","purpose"?:"…"}`, where
+ * `reference` is a DID URL, `#fragment` or bare key id and `purpose` a verification relationship
+ * (`assertionMethod`, `authentication`, …; absent = any). Pass the document as its JSON text to keep
+ * duplicate-member detection. Returns the JSON answer whose `value` is the key's public JWK (`kty`,
+ * `crv`/`x`/`y` or `n`/`e`, plus `kid` and `alg` when set; errors: `INVALID_DID`, `INVALID_KEY`,
+ * `INVALID_INPUT`) (never NULL), to be freed with `grantex_string_free`.
+ *
+ * # Safety
+ * `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+ * the call.
+ */
+char *grantex_did_document_key_json(const char *request_json);
 
 /**
  * The code string of a status number: `"OK"` for 0, e.g. `"EXPIRED"` for `GRANTEX_STATUS_EXPIRED`, NULL

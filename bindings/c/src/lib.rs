@@ -296,6 +296,266 @@ pub unsafe extern "C" fn grantex_verifier_verify(
     })
 }
 
+/// Version of the compact grant layout written by `grantex_verifier_verify_compact` (its first byte).
+pub const GRANTEX_COMPACT_VERSION: u8 = 1;
+/// Compact grant flag: an `audience` list follows the scopes.
+pub const GRANTEX_COMPACT_HAS_AUDIENCE: u8 = 1;
+/// Compact grant flag: `parentAgentDid` is present.
+pub const GRANTEX_COMPACT_HAS_PARENT_AGENT_DID: u8 = 2;
+/// Compact grant flag: `parentGrantId` is present.
+pub const GRANTEX_COMPACT_HAS_PARENT_GRANT_ID: u8 = 4;
+/// Compact grant flag: `delegationDepth` is present.
+pub const GRANTEX_COMPACT_HAS_DELEGATION_DEPTH: u8 = 8;
+/// Compact grant flag: `budgetRemaining` is present.
+pub const GRANTEX_COMPACT_HAS_BUDGET_REMAINING: u8 = 16;
+/// Compact grant flag: `status` is present.
+pub const GRANTEX_COMPACT_HAS_STATUS: u8 = 32;
+
+/// Where the compact encoding goes: first counted, then written (the same code decides both, so the size
+/// announced is the size written).
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+/// Counts bytes.
+struct Count(usize);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+}
+
+/// Writes into the caller's buffer; never past `cap`.
+struct Fill {
+    ptr: *mut u8,
+    pos: usize,
+    cap: usize,
+}
+
+impl Sink for Fill {
+    fn put(&mut self, bytes: &[u8]) {
+        let Some(end) = self.pos.checked_add(bytes.len()) else {
+            return;
+        };
+        if end > self.cap {
+            return; // never reached: the caller counted first
+        }
+        // SAFETY: `ptr` points to `cap` writable bytes (caller contract of the entry point) and
+        // `pos + len <= cap`; the source is a Rust slice, which cannot overlap the caller's buffer.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.add(self.pos), bytes.len())
+        };
+        self.pos = end;
+    }
+}
+
+fn put_len(sink: &mut dyn Sink, len: usize) -> Result<(), Error> {
+    let len = u32::try_from(len).map_err(|_| internal("a grant member is longer than 4 GiB"))?;
+    sink.put(&len.to_le_bytes());
+    Ok(())
+}
+
+fn put_str(sink: &mut dyn Sink, s: &str) -> Result<(), Error> {
+    put_len(sink, s.len())?;
+    sink.put(s.as_bytes());
+    Ok(())
+}
+
+fn put_strs(sink: &mut dyn Sink, list: &[String]) -> Result<(), Error> {
+    put_len(sink, list.len())?;
+    list.iter().try_for_each(|s| put_str(sink, s))
+}
+
+/// The compact layout documented at `grantex_verifier_verify_compact`.
+fn encode_grant(g: &VerifiedGrant, sink: &mut dyn Sink) -> Result<(), Error> {
+    let flag = |present: bool, bit: u8| if present { bit } else { 0 };
+    let flags = flag(g.audience.is_some(), GRANTEX_COMPACT_HAS_AUDIENCE)
+        | flag(
+            g.parent_agent_did.is_some(),
+            GRANTEX_COMPACT_HAS_PARENT_AGENT_DID,
+        )
+        | flag(
+            g.parent_grant_id.is_some(),
+            GRANTEX_COMPACT_HAS_PARENT_GRANT_ID,
+        )
+        | flag(
+            g.delegation_depth.is_some(),
+            GRANTEX_COMPACT_HAS_DELEGATION_DEPTH,
+        )
+        | flag(
+            g.budget_remaining.is_some(),
+            GRANTEX_COMPACT_HAS_BUDGET_REMAINING,
+        )
+        | flag(g.status.is_some(), GRANTEX_COMPACT_HAS_STATUS);
+    sink.put(&[GRANTEX_COMPACT_VERSION, flags]);
+    sink.put(&g.issued_at.to_le_bytes());
+    sink.put(&g.expires_at.to_le_bytes());
+    for s in [
+        &g.token_id,
+        &g.grant_id,
+        &g.principal_id,
+        &g.agent_did,
+        &g.developer_id,
+        &g.issuer,
+    ] {
+        put_str(sink, s)?;
+    }
+    put_strs(sink, &g.scopes)?;
+    if let Some(audience) = &g.audience {
+        put_strs(sink, audience)?;
+    }
+    if let Some(did) = &g.parent_agent_did {
+        put_str(sink, did)?;
+    }
+    if let Some(id) = &g.parent_grant_id {
+        put_str(sink, id)?;
+    }
+    if let Some(depth) = g.delegation_depth {
+        sink.put(&depth.to_le_bytes());
+    }
+    if let Some(budget) = g.budget_remaining {
+        sink.put(&budget.to_bits().to_le_bytes());
+    }
+    if let Some(status) = &g.status {
+        sink.put(&status.idx.to_le_bytes());
+        put_str(sink, &status.uri)?;
+    }
+    Ok(())
+}
+
+/// Borrows a (pointer, length) text argument as UTF-8 without a NUL byte.
+///
+/// # Safety
+/// `ptr` is NULL (then `len` must be 0) or points to `len` readable bytes that stay valid and unmodified for
+/// `'a`.
+unsafe fn text_arg<'a>(ptr: *const c_char, len: usize, name: &str) -> Result<&'a str, Error> {
+    let bytes: &[u8] = if ptr.is_null() {
+        if len != 0 {
+            return Err(invalid_input(format!("\"{name}\" is NULL")));
+        }
+        &[]
+    } else {
+        // SAFETY: not NULL and `len` readable bytes valid for 'a by the caller's contract.
+        unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) }
+    };
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| invalid_input(format!("\"{name}\" is not valid UTF-8: {e}")))?;
+    // The NUL-terminated entry points cannot receive a NUL byte; neither may these.
+    if bytes.contains(&0) {
+        return Err(invalid_input(format!("\"{name}\" contains a NUL byte")));
+    }
+    Ok(text)
+}
+
+/// Runs `encode` once to count, and again into the caller's buffer when the output fits (snprintf-like);
+/// returns the size of the output.
+fn write_out(
+    out: *mut u8,
+    out_cap: usize,
+    encode: impl Fn(&mut dyn Sink) -> Result<(), Error>,
+) -> Result<usize, Error> {
+    let mut count = Count(0);
+    encode(&mut count)?;
+    if !out.is_null() && count.0 <= out_cap {
+        encode(&mut Fill {
+            ptr: out,
+            pos: 0,
+            cap: out_cap,
+        })?;
+    }
+    Ok(count.0)
+}
+
+/// Verifies a grant token like `grantex_verifier_verify`, for callers that want neither JSON nor a string to
+/// free: the arguments are (pointer, length) pairs read in place (no NUL terminator needed) and the verified
+/// grant is written in a compact binary layout into a buffer the caller owns (nothing to free; the Go package
+/// reuses one buffer across calls).
+///
+/// Returns `GRANTEX_OK` when the token is valid, else the status number of the error (the same status
+/// `grantex_verifier_verify` returns for the same input). `*out_len` receives the size of the output and the
+/// output is written to `out` only when it fits (`*out_len <= out_cap`), like `snprintf`: when
+/// `*out_len > out_cap`, nothing was written — call again with a larger buffer (the verification is
+/// repeated). On success the output is the grant; on failure it is the UTF-8 error message (the code is the
+/// status).
+///
+/// Compact grant layout (integers little-endian; `str` = `u32` byte length + UTF-8 bytes, no terminator;
+/// `list` = `u32` count + that many `str`):
+///
+/// ```text
+/// u8 version (GRANTEX_COMPACT_VERSION)   u8 flags (GRANTEX_COMPACT_HAS_*)
+/// u64 issuedAt   u64 expiresAt
+/// str tokenId  str grantId  str principalId  str agentDid  str developerId  str issuer
+/// list scopes
+/// [HAS_AUDIENCE] list audience   [HAS_PARENT_AGENT_DID] str parentAgentDid
+/// [HAS_PARENT_GRANT_ID] str parentGrantId   [HAS_DELEGATION_DEPTH] u32 delegationDepth
+/// [HAS_BUDGET_REMAINING] u64 budgetRemaining (IEEE 754 binary64 bits)
+/// [HAS_STATUS] u64 status.idx  str status.uri
+/// ```
+///
+/// The members are those of the JSON answer's `VerifiedGrant`; the version changes when the layout does.
+///
+/// # Safety
+/// * `verifier` is NULL (→ `INVALID_INPUT`) or a live pointer returned by `grantex_verifier_new` that is not
+///   freed before this call returns. Any number of threads may call this on the same verifier at once.
+/// * `token` / `options_json` point to `token_len` / `options_len` readable bytes valid for the duration of
+///   the call, or are NULL with a length of 0 (an empty text). Invalid UTF-8, a NUL byte, or NULL with a
+///   non-zero length is `INVALID_INPUT`.
+/// * `out` is NULL or points to `out_cap` writable bytes, which must not overlap the inputs; the library
+///   writes only `out[0 .. *out_len]`, and only when `*out_len <= out_cap`.
+/// * `out_len` is NULL (when only the status matters) or points to writable storage for one `size_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verifier_verify_compact(
+    verifier: *const GrantexVerifier,
+    token: *const c_char,
+    token_len: usize,
+    options_json: *const c_char,
+    options_len: usize,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> i32 {
+    guard_status(|| {
+        if !out_len.is_null() {
+            // SAFETY: writable by the caller's contract.
+            unsafe { *out_len = 0 };
+        }
+        let result: Result<VerifiedGrant, Error> = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: NULL or a live verifier by the caller's contract; only shared access is taken.
+            let Some(verifier) = (unsafe { verifier.as_ref() }) else {
+                return Err(invalid_input("\"verifier\" is NULL"));
+            };
+            // SAFETY: forwarded caller contract.
+            let token = unsafe { text_arg(token, token_len, "token") }?;
+            // SAFETY: forwarded caller contract.
+            let options = unsafe { text_arg(options_json, options_len, "options_json") }?;
+            api::parse_verify_options(options)
+                .and_then(|o| api::verify_grant_token(&verifier.keys, token, &o))
+        }))
+        .unwrap_or_else(|_| Err(internal("panic while verifying (a bug)")));
+        // A grant that cannot be encoded (a member over 4 GiB) becomes an error like any other.
+        let written = result.and_then(|grant| write_out(out, out_cap, |s| encode_grant(&grant, s)));
+        let (status, len) = match written {
+            Ok(len) => (GRANTEX_OK, len),
+            Err(error) => {
+                let message = |s: &mut dyn Sink| {
+                    s.put(error.message.as_bytes());
+                    Ok(())
+                };
+                (
+                    error.code.number(),
+                    write_out(out, out_cap, message).unwrap_or(0),
+                )
+            }
+        };
+        if !out_len.is_null() {
+            // SAFETY: writable by the caller's contract.
+            unsafe { *out_len = len };
+        }
+        status
+    })
+}
+
 /// Releases a verifier. NULL is accepted and ignored.
 ///
 /// # Safety
@@ -525,6 +785,127 @@ pub unsafe extern "C" fn grantex_verify_credential_upstream_json(
 pub unsafe extern "C" fn grantex_status_list_get_json(request_json: *const c_char) -> *mut c_char {
     // SAFETY: forwarded caller contract.
     unsafe { answer_for(request_json, "request_json", api::status_list_get_json) }
+}
+
+/// Verifies a signed status-list credential (a VC-JWT of a `StatusList2021Credential` /
+/// `BitstringStatusListCredential`) from `{"jwks":{…},"credential":"…","now":n,"trustedIssuers":[…],
+/// "expectedId"?:"…"}`. Returns the JSON answer whose `value` is `{"encodedList","statusSize","purposes",
+/// "size"}` — `encodedList` and `statusSize` are ready to hand to `grantex_status_list_get_json` or to the
+/// `statusLists` of `grantex_verify_credential_json` (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verify_status_list_credential_json(
+    request_json: *const c_char,
+) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        answer_for(
+            request_json,
+            "request_json",
+            api::verify_status_list_credential_json,
+        )
+    }
+}
+
+/// Verifies a signed IETF status-list token (`typ: statuslist+jwt`) from `{"jwks":{…},"token":"…","now":n}`.
+/// Returns the JSON answer whose `value` is `{"subject","issuedAt","expiresAt","ttl","statusList":{"bits",
+/// "lst"}}` (`expiresAt` and `ttl` may be null; `statusList` is ready to hand to
+/// `grantex_status_list_get_json`) (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_verify_status_list_token_json(
+    request_json: *const c_char,
+) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        answer_for(
+            request_json,
+            "request_json",
+            api::verify_status_list_token_json,
+        )
+    }
+}
+
+/// The URL of a `did:web` DID's document (`did:web:example.com%3A8443:a` →
+/// `https://example.com:8443/a/did.json`). Returns the JSON answer whose `value` is the URL string (errors:
+/// `INVALID_DID`) (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `did` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_did_web_to_url_json(did: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(did, "did", api::did_web_to_url_json) }
+}
+
+/// The `did:web` DID of a base URL (`https://example.com:8443/a` → `did:web:example.com%3A8443:a`). Returns
+/// the JSON answer whose `value` is the DID string (errors: `INVALID_DID`) (never NULL), to be freed with
+/// `grantex_string_free`.
+///
+/// # Safety
+/// `url` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_did_web_from_url_json(url: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(url, "url", api::did_web_from_url_json) }
+}
+
+/// Resolves a `did:key` (Ed25519 or P-256) offline. Returns the JSON answer whose `value` is the public JWK
+/// object (`kty`, `crv`, `x`, and `y` for P-256; errors: `INVALID_DID`) (never NULL), to be freed with
+/// `grantex_string_free`.
+///
+/// # Safety
+/// `did` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_did_key_to_jwk_json(did: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(did, "did", api::did_key_to_jwk_json) }
+}
+
+/// The agent id of an agent DID (`did:grantex:ag_<ULID>` → `ag_<ULID>`). Returns the JSON answer whose
+/// `value` is the id string (errors: `INVALID_DID`) (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `did` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_agent_did_to_id_json(did: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(did, "did", api::agent_did_to_id_json) }
+}
+
+/// The agent DID of an agent id (`ag_<ULID>` → `did:grantex:ag_<ULID>`). Returns the JSON answer whose
+/// `value` is the DID string (errors: `INVALID_DID`) (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `agent_id` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of the
+/// call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_agent_id_to_did_json(agent_id: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(agent_id, "agent_id", api::agent_id_to_did_json) }
+}
+
+/// Looks up a verification key in a DID document the caller resolved: request
+/// `{"did":"…","document":{…} or "<the document's JSON text>","reference":"…","purpose"?:"…"}`, where
+/// `reference` is a DID URL, `#fragment` or bare key id and `purpose` a verification relationship
+/// (`assertionMethod`, `authentication`, …; absent = any). Pass the document as its JSON text to keep
+/// duplicate-member detection. Returns the JSON answer whose `value` is the key's public JWK (`kty`,
+/// `crv`/`x`/`y` or `n`/`e`, plus `kid` and `alg` when set; errors: `INVALID_DID`, `INVALID_KEY`,
+/// `INVALID_INPUT`) (never NULL), to be freed with `grantex_string_free`.
+///
+/// # Safety
+/// `request_json` is NULL (→ an `INVALID_INPUT` answer) or a NUL-terminated string valid for the duration of
+/// the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn grantex_did_document_key_json(request_json: *const c_char) -> *mut c_char {
+    // SAFETY: forwarded caller contract.
+    unsafe { answer_for(request_json, "request_json", api::did_document_key_json) }
 }
 
 fn code_names() -> &'static [CString] {

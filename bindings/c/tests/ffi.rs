@@ -247,6 +247,14 @@ fn null_and_non_utf8_arguments_are_invalid_input() {
             grantex_verify_credential_json,
             grantex_verify_credential_upstream_json,
             grantex_status_list_get_json,
+            grantex_verify_status_list_credential_json,
+            grantex_verify_status_list_token_json,
+            grantex_did_web_to_url_json,
+            grantex_did_web_from_url_json,
+            grantex_did_key_to_jwk_json,
+            grantex_agent_did_to_id_json,
+            grantex_agent_id_to_did_json,
+            grantex_did_document_key_json,
         ] {
             let a: Value = serde_json::from_str(&take(f(ptr::null()))).unwrap();
             assert_eq!(a["error"]["code"], json!("INVALID_INPUT"));
@@ -472,4 +480,93 @@ fn credential_presentation_and_status_functions() {
     .unwrap();
     assert_eq!(upstream_shape["valid"], json!(true));
     assert_eq!(upstream_shape["vcId"], case["expect"]["id"]);
+}
+
+/// `grantex_verifier_verify_compact` into a buffer of `cap` bytes: (status, announced size, bytes written).
+fn verify_compact(
+    v: *const GrantexVerifier,
+    token: &[u8],
+    options: &[u8],
+    cap: usize,
+) -> (i32, usize, Vec<u8>) {
+    let mut out = vec![0u8; cap];
+    let mut len = usize::MAX;
+    // SAFETY: (pointer, length) pairs of live slices; `out` holds `cap` writable bytes.
+    let status = unsafe {
+        grantex_verifier_verify_compact(
+            v,
+            token.as_ptr().cast(),
+            token.len(),
+            options.as_ptr().cast(),
+            options.len(),
+            if cap == 0 {
+                ptr::null_mut()
+            } else {
+                out.as_mut_ptr()
+            },
+            cap,
+            &mut len,
+        )
+    };
+    (status, len, out)
+}
+
+#[test]
+fn compact_verification_matches_the_json_answer() {
+    let (jwks, token, options, expected) = valid_case();
+    let v = new_verifier(&jwks);
+    let (status, need, _) = verify_compact(v, token.as_bytes(), options.as_bytes(), 0);
+    assert_eq!(status, GRANTEX_OK);
+    // Too small: nothing written.
+    let (status, len, out) = verify_compact(v, token.as_bytes(), options.as_bytes(), need - 1);
+    assert_eq!((status, len), (GRANTEX_OK, need));
+    assert!(out.iter().all(|b| *b == 0));
+    let (status, len, out) = verify_compact(v, token.as_bytes(), options.as_bytes(), need + 4);
+    assert_eq!((status, len), (GRANTEX_OK, need));
+    assert_eq!(out[0], GRANTEX_COMPACT_VERSION);
+    // The token id is the first string, after version, flags and two u64 times.
+    let id = expected["tokenId"].as_str().unwrap();
+    let at = 2 + 16;
+    assert_eq!(out[at..at + 4], (id.len() as u32).to_le_bytes());
+    assert_eq!(&out[at + 4..at + 4 + id.len()], id.as_bytes());
+    assert!(out[need..].iter().all(|b| *b == 0));
+
+    // Errors: the status of the JSON route, the message as output.
+    let (status, _) = verify(v, &token, r#"{"now":1,"issuer":"x","requiredScope":["a"]}"#);
+    let (compact_status, len, out) = verify_compact(
+        v,
+        token.as_bytes(),
+        br#"{"now":1,"issuer":"x","requiredScope":["a"]}"#,
+        1024,
+    );
+    assert_eq!(compact_status, status);
+    assert!(
+        std::str::from_utf8(&out[..len])
+            .unwrap()
+            .contains("requiredScope")
+    );
+    for (token, want) in [
+        (&b"a.b\0c"[..], GRANTEX_STATUS_INVALID_INPUT),
+        (&b"a.b.\xff"[..], GRANTEX_STATUS_INVALID_INPUT),
+        (&b""[..], GRANTEX_STATUS_MALFORMED_TOKEN),
+    ] {
+        assert_eq!(verify_compact(v, token, options.as_bytes(), 256).0, want);
+    }
+    // SAFETY: NULL with a non-zero length is rejected before any read; freed once.
+    unsafe {
+        assert_eq!(
+            grantex_verifier_verify_compact(
+                v,
+                ptr::null(),
+                3,
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+                0,
+                ptr::null_mut()
+            ),
+            GRANTEX_STATUS_INVALID_INPUT
+        );
+        grantex_verifier_free(v);
+    }
 }

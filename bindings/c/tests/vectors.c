@@ -2,7 +2,9 @@
  * Runs the shared test vectors through the C ABI of grantex (include/grantex.h):
  *
  *   - tests/vectors/grant-tokens.json: every case through grantex_verifier_new + grantex_verifier_verify,
- *     and again through the self-contained grantex_verify_grant_token_json; the answer must equal
+ *     through grantex_verifier_verify_compact (same status; the compact grant, decoded to JSON, equals the
+ *     answer's value, or the output equals the answer's error message; the output buffer has exactly the
+ *     announced size), and through the self-contained grantex_verify_grant_token_json; the answer must equal
  *     `expected` (success: the whole value as JSON; failure: the error code, and the status number must
  *     name the same code);
  *   - tests/vectors/audit.json: every chain case through grantex_audit_verify_chain_json, the report
@@ -14,9 +16,13 @@
  *     carry (claims, disclosedClaims, keyBound), and both routes must give the same answer;
  *   - tests/vectors/vc.json: every case of kind `credential` through grantex_verify_credential_json (same
  *     `expect` rule; `statusLists` maps URLs to encodedList strings) and grantex_verify_credential_upstream_json
- *     (valid / code); the other kinds (signed status-list credentials and tokens) have no C entry point;
+ *     (valid / code); every signed status-list credential / token through
+ *     grantex_verify_status_list_credential_json / grantex_verify_status_list_token_json, the entries named by
+ *     `expect` read from the verified list with grantex_status_list_get_json (as core/tests/json_api.rs does);
+ *   - tests/vectors/did.json: every case through the DID functions (`expected` = the whole answer value);
  *   - grantex_present_sd_jwt_json and grantex_status_list_get_json on the upstream vectors;
- *   - argument checks (NULL, invalid UTF-8), the status table, and one verifier shared by several threads.
+ *   - argument checks (NULL, invalid UTF-8, NUL bytes and buffer sizes of the compact entry point), the status
+ *     table, and one verifier shared by several threads.
  *
  * Usage: vectors VECTORS_DIR   (the tests/vectors directory)
  * Prints one line per failure and ends with "N passed, M failed"; exit status 1 when M > 0.
@@ -150,6 +156,47 @@ static char *concat(const char *first, ...) {
     return out;
 }
 
+/* A growable text buffer (aborts when out of memory). */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *grown = realloc(b->p, cap);
+        if (!grown) abort();
+        b->p = grown;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_cstr(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+
+/* Appends bytes as a JSON string literal (quote, backslash and control characters escaped). */
+static void sb_json_string(sbuf *b, const char *s, size_t n) {
+    sb_put(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            sb_put(b, esc, 2);
+        } else if (c < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            sb_put(b, esc, 6);
+        } else {
+            sb_put(b, (const char *)&s[i], 1);
+        }
+    }
+    sb_put(b, "\"", 1);
+}
+
 /* Loads and parses a JSON file; NULL (and a failure) when it cannot. *text must be freed after the tree. */
 static mj_node *load(const char *path, char **text) {
     size_t len;
@@ -159,6 +206,124 @@ static mj_node *load(const char *path, char **text) {
     mj_node *doc = mj_parse(*text, len, &err);
     if (!doc) { check(0, "%s: %s", path, err); free(*text); *text = NULL; }
     return doc;
+}
+
+/* ---------------------------------------------------------------- compact grants */
+
+/* Reader of the compact layout of grantex_verifier_verify_compact (documented in grantex.h). */
+typedef struct {
+    const uint8_t *p;
+    size_t len, i;
+    int bad;
+} creader;
+
+static uint64_t cr_le(creader *r, size_t n) {
+    if (r->bad || r->len - r->i < n) { r->bad = 1; return 0; }
+    uint64_t v = 0;
+    for (size_t k = 0; k < n; k++) v |= (uint64_t)r->p[r->i + k] << (8 * k);
+    r->i += n;
+    return v;
+}
+
+static void cr_str(creader *r, sbuf *b) {
+    uint64_t n = cr_le(r, 4);
+    if (r->bad || r->len - r->i < n) { r->bad = 1; return; }
+    sb_json_string(b, (const char *)r->p + r->i, (size_t)n);
+    r->i += (size_t)n;
+}
+
+static void cr_list(creader *r, sbuf *b) {
+    uint64_t n = cr_le(r, 4);
+    sb_cstr(b, "[");
+    for (uint64_t k = 0; k < n && !r->bad; k++) {
+        if (k) sb_cstr(b, ",");
+        cr_str(r, b);
+    }
+    sb_cstr(b, "]");
+}
+
+static void cr_uint(creader *r, size_t n, sbuf *b) {
+    char digits[32];
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)cr_le(r, n));
+    sb_cstr(b, digits);
+}
+
+/* The JSON text of the VerifiedGrant a compact grant holds (malloc'd); NULL when the bytes are malformed. */
+static char *compact_to_json(const uint8_t *p, size_t len) {
+    creader r = {p, len, 0, 0};
+    sbuf b = {0};
+    uint64_t version = cr_le(&r, 1), flags = cr_le(&r, 1);
+    const uint64_t known = GRANTEX_COMPACT_HAS_AUDIENCE | GRANTEX_COMPACT_HAS_PARENT_AGENT_DID |
+                           GRANTEX_COMPACT_HAS_PARENT_GRANT_ID | GRANTEX_COMPACT_HAS_DELEGATION_DEPTH |
+                           GRANTEX_COMPACT_HAS_BUDGET_REMAINING | GRANTEX_COMPACT_HAS_STATUS;
+    if (version != GRANTEX_COMPACT_VERSION || (flags & ~known)) r.bad = 1;
+    sb_cstr(&b, "{\"issuedAt\":");
+    cr_uint(&r, 8, &b);
+    sb_cstr(&b, ",\"expiresAt\":");
+    cr_uint(&r, 8, &b);
+    const char *names[] = {"tokenId", "grantId", "principalId", "agentDid", "developerId", "issuer"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        sb_cstr(&b, ",\"");
+        sb_cstr(&b, names[k]);
+        sb_cstr(&b, "\":");
+        cr_str(&r, &b);
+    }
+    sb_cstr(&b, ",\"scopes\":");
+    cr_list(&r, &b);
+    if (flags & GRANTEX_COMPACT_HAS_AUDIENCE) { sb_cstr(&b, ",\"audience\":"); cr_list(&r, &b); }
+    if (flags & GRANTEX_COMPACT_HAS_PARENT_AGENT_DID) { sb_cstr(&b, ",\"parentAgentDid\":"); cr_str(&r, &b); }
+    if (flags & GRANTEX_COMPACT_HAS_PARENT_GRANT_ID) { sb_cstr(&b, ",\"parentGrantId\":"); cr_str(&r, &b); }
+    if (flags & GRANTEX_COMPACT_HAS_DELEGATION_DEPTH) { sb_cstr(&b, ",\"delegationDepth\":"); cr_uint(&r, 4, &b); }
+    if (flags & GRANTEX_COMPACT_HAS_BUDGET_REMAINING) {
+        uint64_t bits = cr_le(&r, 8);
+        double budget;
+        memcpy(&budget, &bits, sizeof budget);
+        char digits[40];
+        snprintf(digits, sizeof digits, "%.17g", budget);
+        sb_cstr(&b, ",\"budgetRemaining\":");
+        sb_cstr(&b, digits);
+    }
+    if (flags & GRANTEX_COMPACT_HAS_STATUS) {
+        sb_cstr(&b, ",\"status\":{\"idx\":");
+        cr_uint(&r, 8, &b);
+        sb_cstr(&b, ",\"uri\":");
+        cr_str(&r, &b);
+        sb_cstr(&b, "}");
+    }
+    sb_cstr(&b, "}");
+    if (r.bad || r.i != r.len) { free(b.p); return NULL; }
+    return b.p;
+}
+
+/* Checks the compact entry point against an answer of grantex_verifier_verify for the same input: same status;
+ * on success the grant equals the answer's value, on failure the output is the answer's error message. The
+ * output buffer is exactly as large as announced, so that valgrind sees any write past it. */
+static void check_compact(const char *name, const GrantexVerifier *v, const char *token, const char *options,
+                          int32_t status, const mj_node *answer) {
+    size_t need = (size_t)-1;
+    int32_t first = grantex_verifier_verify_compact(v, token, strlen(token), options, strlen(options), NULL, 0, &need);
+    check(first == status && need != (size_t)-1, "%s (compact): status %d, expected %d", name, first, status);
+    uint8_t *out = malloc(need ? need : 1);
+    size_t got = 0;
+    int32_t second = grantex_verifier_verify_compact(v, token, strlen(token), options, strlen(options), out, need, &got);
+    check(second == status && got == need, "%s (compact): second call status %d, size %zu of %zu", name, second,
+          got, need);
+    check(grantex_verifier_verify_compact(v, token, strlen(token), options, strlen(options), NULL, 0, NULL) ==
+              status,
+          "%s (compact): status without output", name);
+    if (second == GRANTEX_OK && got == need) {
+        char *json = compact_to_json(out, got);
+        mj_node *grant = json ? mj_parse(json, strlen(json), NULL) : NULL;
+        check(grant && mj_equal(grant, mj_get(answer, "value")), "%s (compact): grant differs from the answer: %s",
+              name, json ? json : "malformed");
+        mj_free(grant);
+        free(json);
+    } else if (got == need) {
+        const char *message = mj_str(mj_get(mj_get(answer, "error"), "message"));
+        check(message && strlen(message) == got && memcmp(message, out, got) == 0,
+              "%s (compact): message differs from the answer's", name);
+    }
+    free(out);
 }
 
 /* ---------------------------------------------------------------- grant tokens */
@@ -230,6 +395,8 @@ static int run_grant_tokens(const char *path) {
         /* The status alone (no answer requested) is the same. */
         check(grantex_verifier_verify(ks->verifier, token, options, NULL) == status, "%s: status without answer",
               name);
+        /* The compact entry point agrees. */
+        if (answer) check_compact(name, ks->verifier, token, options, status, answer);
         mj_free(answer);
 
         /* 2. Self-contained request {"jwks","token","options"} built from the raw source texts. */
@@ -382,7 +549,115 @@ static int run_sdjwt(const char *path) {
 
 /* ---------------------------------------------------------------- VC-JWT credentials */
 
-static int run_vc(const char *path, int *skipped) {
+/* Status of one entry of a list given as JSON text, through grantex_status_list_get_json; -1 on error. */
+static double status_at(const char *list_json, const mj_node *index) {
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", index->number);
+    char *request = concat("{\"list\":", list_json, ",\"index\":", digits, "}", NULL);
+    mj_node *a = parse_answer(grantex_status_list_get_json(request));
+    const mj_node *status = mj_get(mj_get(a, "value"), "status");
+    double got = status && status->type == MJ_NUMBER ? status->number : -1;
+    mj_free(a);
+    free(request);
+    return got;
+}
+
+/* A signed status-list case of vc.json (kind statusListCredential or statusListToken), as
+ * core/tests/json_api.rs runs it: verified, then the entries of `expect` read from the verified list. */
+static void run_signed_status_list(const char *name, const char *kind, const mj_node *jwks, const mj_node *c) {
+    const mj_node *token = mj_get(c, "token"), *options = mj_get(c, "options"), *expect = mj_get(c, "expect");
+    const mj_node *now = mj_get(options, "now");
+    int is_token = strcmp(kind, "statusListToken") == 0;
+    if (!mj_str(token) || !now || !expect || expect->type != MJ_OBJECT ||
+        (!is_token && !mj_get(options, "trustedIssuers"))) {
+        check(0, "vc %s: malformed case", name);
+        return;
+    }
+    char *jwks_raw = mj_raw(jwks), *token_raw = mj_raw(token), *now_raw = mj_raw(now);
+    mj_node *answer;
+    if (is_token) {
+        char *request = concat("{\"jwks\":", jwks_raw, ",\"token\":", token_raw, ",\"now\":", now_raw, "}", NULL);
+        answer = parse_answer(grantex_verify_status_list_token_json(request));
+        free(request);
+    } else {
+        char *issuers = mj_raw(mj_get(options, "trustedIssuers"));
+        const mj_node *id = mj_get(options, "expectedId");
+        char *id_raw = id ? mj_raw(id) : NULL;
+        char *request = concat("{\"jwks\":", jwks_raw, ",\"credential\":", token_raw, ",\"now\":", now_raw,
+                               ",\"trustedIssuers\":", issuers, id_raw ? ",\"expectedId\":" : "",
+                               id_raw ? id_raw : "", "}", NULL);
+        answer = parse_answer(grantex_verify_status_list_credential_json(request));
+        free(request);
+        free(id_raw);
+        free(issuers);
+    }
+    free(now_raw);
+    free(token_raw);
+    free(jwks_raw);
+
+    const char *want_code = mj_str(mj_get(expect, "error"));
+    const mj_node *ok = mj_get(answer, "ok");
+    if (want_code) {
+        check(ok && ok->type == MJ_FALSE && strcmp(code_of(answer), want_code) == 0, "vc %s: expected %s, got %s",
+              name, want_code, answer ? code_of(answer) : "not JSON");
+        mj_free(answer);
+        return;
+    }
+    check(ok && ok->type == MJ_TRUE, "vc %s: expected a value, got %s", name, answer ? code_of(answer) : "not JSON");
+    if (!ok || ok->type != MJ_TRUE) { mj_free(answer); return; }
+    const mj_node *value = mj_get(answer, "value");
+    /* The verified list in the form the status-list functions take. */
+    sbuf list = {0};
+    if (is_token) {
+        const mj_node *claim = mj_get(value, "statusList");
+        const mj_node *bits = mj_get(claim, "bits"), *lst = mj_get(claim, "lst");
+        if (bits && bits->type == MJ_NUMBER && mj_str(lst)) {
+            char digits[32];
+            snprintf(digits, sizeof digits, "%.0f", bits->number);
+            sb_cstr(&list, "{\"bits\":");
+            sb_cstr(&list, digits);
+            sb_cstr(&list, ",\"lst\":");
+            sb_json_string(&list, mj_str(lst), strlen(mj_str(lst)));
+            sb_cstr(&list, "}");
+        }
+    } else {
+        const mj_node *encoded = mj_get(value, "encodedList"), *size = mj_get(value, "statusSize");
+        if (mj_str(encoded) && size && size->type == MJ_NUMBER) {
+            char digits[32];
+            snprintf(digits, sizeof digits, "%.0f", size->number);
+            sb_cstr(&list, "{\"encodedList\":");
+            sb_json_string(&list, mj_str(encoded), strlen(mj_str(encoded)));
+            sb_cstr(&list, ",\"statusSize\":");
+            sb_cstr(&list, digits);
+            sb_cstr(&list, "}");
+        }
+    }
+    check(list.p != NULL, "vc %s: the answer holds no list", name);
+    if (list.p && is_token) {
+        check(mj_equal(mj_get(value, "subject"), mj_get(expect, "subject")), "vc %s: subject differs", name);
+        const mj_node *statuses = mj_get(expect, "statuses");
+        check(statuses && statuses->type == MJ_OBJECT && statuses->count > 0, "vc %s: no statuses", name);
+        for (const mj_node *e = statuses ? statuses->child : NULL; e; e = e->next) {
+            mj_node index = {.type = MJ_NUMBER, .number = strtod(e->key, NULL)};
+            check(status_at(list.p, &index) == e->number, "vc %s: index %s", name, e->key);
+        }
+    } else if (list.p) {
+        check(mj_equal(mj_get(value, "purposes"), mj_get(expect, "purposes")), "vc %s: purposes differ", name);
+        const struct { const char *key; double bit; } groups[] = {{"set", 1}, {"clear", 0}};
+        for (size_t g = 0; g < 2; g++) {
+            const mj_node *indices = mj_get(expect, groups[g].key);
+            check(indices && indices->type == MJ_ARRAY && indices->count > 0, "vc %s: no %s indices", name,
+                  groups[g].key);
+            for (const mj_node *i = indices ? indices->child : NULL; i; i = i->next)
+                check(status_at(list.p, i) == groups[g].bit, "vc %s: index %.0f is not %s", name, i->number,
+                      groups[g].key);
+        }
+    }
+    free(list.p);
+    mj_free(answer);
+}
+
+static int run_vc(const char *path, int *signed_lists) {
     char *text;
     mj_node *doc = load(path, &text);
     if (!doc) return 0;
@@ -390,14 +665,19 @@ static int run_vc(const char *path, int *skipped) {
     const mj_node *cases = mj_get(doc, "cases");
     check(sets && sets->type == MJ_OBJECT && cases && cases->type == MJ_ARRAY, "%s: no keySets/cases", path);
     int count = 0;
-    *skipped = 0;
+    *signed_lists = 0;
     for (const mj_node *c = cases ? cases->child : NULL; c; c = c->next) {
         const char *name = mj_str(mj_get(c, "name"));
         const char *kind = mj_str(mj_get(c, "kind"));
         name = name ? name : "?";
-        if (!kind || strcmp(kind, "credential") != 0) { (*skipped)++; continue; }
         const char *set_name = mj_str(mj_get(c, "jwks"));
         const mj_node *jwks = set_name ? mj_get(sets, set_name) : NULL;
+        if (kind && jwks && (strcmp(kind, "statusListCredential") == 0 || strcmp(kind, "statusListToken") == 0)) {
+            run_signed_status_list(name, kind, jwks, c);
+            (*signed_lists)++;
+            continue;
+        }
+        if (!kind || strcmp(kind, "credential") != 0) { check(0, "vc %s: unknown kind or key set", name); continue; }
         const mj_node *token = mj_get(c, "token");
         const mj_node *options_node = mj_get(c, "options");
         const mj_node *lists = mj_get(c, "statusLists");
@@ -433,6 +713,72 @@ static int run_vc(const char *path, int *skipped) {
         free(options);
         free(token_raw);
         free(jwks_raw);
+    }
+    mj_free(doc);
+    free(text);
+    return count;
+}
+
+/* ---------------------------------------------------------------- DIDs */
+
+/* Every case of did.json through the DID functions: `expected` is the answer's whole value, `error` its code. */
+static int run_did(const char *path) {
+    char *text;
+    mj_node *doc = load(path, &text);
+    if (!doc) return 0;
+    const mj_node *cases = mj_get(doc, "cases");
+    check(cases && cases->type == MJ_ARRAY && cases->count > 0, "%s: no cases", path);
+    int count = 0;
+    for (const mj_node *c = cases ? cases->child : NULL; c; c = c->next) {
+        const char *name = mj_str(mj_get(c, "name"));
+        const char *kind = mj_str(mj_get(c, "kind"));
+        const char *did = mj_str(mj_get(c, "did"));
+        const char *url = mj_str(mj_get(c, "url"));
+        const char *agent_id = mj_str(mj_get(c, "agentId"));
+        const mj_node *expected = mj_get(c, "expected");
+        const char *want_code = mj_str(mj_get(c, "error"));
+        name = name ? name : "?";
+        kind = kind ? kind : "?";
+        char *answer_text = NULL;
+        if (strcmp(kind, "did-web-url") == 0 && did) answer_text = grantex_did_web_to_url_json(did);
+        else if (strcmp(kind, "did-web-url") == 0 && url) answer_text = grantex_did_web_from_url_json(url);
+        else if (strcmp(kind, "did-key") == 0 && did) answer_text = grantex_did_key_to_jwk_json(did);
+        else if (strcmp(kind, "agent-did") == 0 && did) answer_text = grantex_agent_did_to_id_json(did);
+        else if (strcmp(kind, "agent-did") == 0 && agent_id) answer_text = grantex_agent_id_to_did_json(agent_id);
+        else if (strcmp(kind, "document-key") == 0 && did) {
+            /* The document as an object, or as its exact text (a JSON string) to keep duplicate members. */
+            const mj_node *document = mj_get(c, "document");
+            if (!document) document = mj_get(c, "documentJson");
+            const mj_node *reference = mj_get(c, "reference"), *purpose = mj_get(c, "purpose");
+            if (document && mj_str(reference)) {
+                char *did_raw = mj_raw(mj_get(c, "did")), *document_raw = mj_raw(document);
+                char *reference_raw = mj_raw(reference), *purpose_raw = purpose ? mj_raw(purpose) : NULL;
+                char *request = concat("{\"did\":", did_raw, ",\"document\":", document_raw, ",\"reference\":",
+                                       reference_raw, purpose_raw ? ",\"purpose\":" : "",
+                                       purpose_raw ? purpose_raw : "", "}", NULL);
+                answer_text = grantex_did_document_key_json(request);
+                free(request);
+                free(purpose_raw);
+                free(reference_raw);
+                free(document_raw);
+                free(did_raw);
+            }
+        }
+        if (!answer_text || (!expected == !want_code)) {
+            check(0, "did %s: malformed case", name);
+            grantex_string_free(answer_text);
+            continue;
+        }
+        count++;
+        mj_node *answer = parse_answer(answer_text);
+        const mj_node *ok = mj_get(answer, "ok");
+        if (want_code)
+            check(ok && ok->type == MJ_FALSE && strcmp(code_of(answer), want_code) == 0, "did %s: expected %s, got %s",
+                  name, want_code, answer ? code_of(answer) : "not JSON");
+        else
+            check(ok && ok->type == MJ_TRUE && mj_equal(mj_get(answer, "value"), expected),
+                  "did %s: value differs (%s)", name, answer ? code_of(answer) : "not JSON");
+        mj_free(answer);
     }
     mj_free(doc);
     free(text);
@@ -508,12 +854,75 @@ typedef struct {
 
 static void *verify_many(void *arg) {
     thread_job *job = arg;
+    uint8_t out[4096];
     for (int i = 0; i < 10; i++) {
         char *answer = NULL;
         if (grantex_verifier_verify(job->verifier, job->token, job->options, &answer) != GRANTEX_OK) job->mismatches++;
         grantex_string_free(answer);
+        size_t len = 0;
+        if (grantex_verifier_verify_compact(job->verifier, job->token, strlen(job->token), job->options,
+                                            strlen(job->options), out, sizeof out, &len) != GRANTEX_OK ||
+            len == 0 || len > sizeof out || out[0] != GRANTEX_COMPACT_VERSION)
+            job->mismatches++;
     }
     return NULL;
+}
+
+/* Argument edges of grantex_verifier_verify_compact, on a valid token. */
+static void check_compact_edges(const GrantexVerifier *v, const char *token, const char *options) {
+    size_t token_len = strlen(token), options_len = strlen(options), need = 0, len = 0;
+    check(grantex_verifier_verify_compact(v, token, token_len, options, options_len, NULL, 0, &need) == GRANTEX_OK &&
+              need > 2,
+          "compact: size query");
+    /* Too small by one byte: nothing is written, the size is announced. */
+    uint8_t *out = malloc(need + 16);
+    memset(out, 0xAB, need + 16);
+    check(grantex_verifier_verify_compact(v, token, token_len, options, options_len, out, need - 1, &len) ==
+              GRANTEX_OK && len == need,
+          "compact: short buffer");
+    int untouched = 1;
+    for (size_t i = 0; i < need + 16; i++) untouched &= out[i] == 0xAB;
+    check(untouched, "compact: a short buffer was written to");
+    /* Large enough: exactly need bytes are written. */
+    check(grantex_verifier_verify_compact(v, token, token_len, options, options_len, out, need + 8, &len) ==
+              GRANTEX_OK && len == need && out[0] == GRANTEX_COMPACT_VERSION && out[need] == 0xAB,
+          "compact: roomy buffer");
+    /* The inputs need no NUL terminator: a token followed by garbage, with its length. */
+    char *padded = concat(token, "garbage", NULL);
+    check(grantex_verifier_verify_compact(v, padded, token_len, options, options_len, NULL, 0, NULL) == GRANTEX_OK,
+          "compact: length-delimited token");
+    free(padded);
+    /* NULL, NUL bytes and invalid UTF-8. */
+    struct {
+        const GrantexVerifier *v;
+        const char *token;
+        size_t token_len;
+        const char *options;
+        size_t options_len;
+        int32_t want;
+        const char *what;
+    } cases[] = {
+        {NULL, token, token_len, options, options_len, GRANTEX_STATUS_INVALID_INPUT, "verifier = NULL"},
+        {v, NULL, 5, options, options_len, GRANTEX_STATUS_INVALID_INPUT, "token = NULL with a length"},
+        {v, NULL, 0, options, options_len, GRANTEX_STATUS_MALFORMED_TOKEN, "token = NULL, length 0 (empty)"},
+        {v, token, token_len, NULL, 3, GRANTEX_STATUS_INVALID_INPUT, "options = NULL with a length"},
+        {v, token, token_len, NULL, 0, GRANTEX_STATUS_INVALID_OPTIONS, "options = NULL, length 0 (empty)"},
+        {v, "a.b\0c", 5, options, options_len, GRANTEX_STATUS_INVALID_INPUT, "NUL byte in the token"},
+        {v, token, token_len, "{\"now\":1}\0", 11, GRANTEX_STATUS_INVALID_INPUT, "NUL byte in the options"},
+        {v, "a.b.\xc3", 5, options, options_len, GRANTEX_STATUS_INVALID_INPUT, "invalid UTF-8"},
+        {v, token, token_len, "{\"now\":1}", 9, GRANTEX_STATUS_INVALID_OPTIONS, "no issuer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(out, 0, need + 16);
+        len = 0;
+        int32_t status = grantex_verifier_verify_compact(cases[i].v, cases[i].token, cases[i].token_len,
+                                                         cases[i].options, cases[i].options_len, out, need + 16, &len);
+        /* On failure the output is the message. */
+        check(status == cases[i].want && len > 0 && len <= need + 16 && out[len - 1] != 0,
+              "compact %s: status %d (%s), message length %zu", cases[i].what, status,
+              grantex_error_code_name(status) ? grantex_error_code_name(status) : "?", len);
+    }
+    free(out);
 }
 
 static void run_api_checks(const char *grant_tokens_path) {
@@ -575,7 +984,11 @@ static void run_api_checks(const char *grant_tokens_path) {
                                          grantex_decode_unverified_json,         grantex_audit_verify_chain_json,
                                          grantex_verify_sd_jwt_json,             grantex_present_sd_jwt_json,
                                          grantex_verify_credential_json,         grantex_verify_credential_upstream_json,
-                                         grantex_status_list_get_json};
+                                         grantex_status_list_get_json,           grantex_verify_status_list_credential_json,
+                                         grantex_verify_status_list_token_json,  grantex_did_web_to_url_json,
+                                         grantex_did_web_from_url_json,          grantex_did_key_to_jwk_json,
+                                         grantex_agent_did_to_id_json,           grantex_agent_id_to_did_json,
+                                         grantex_did_document_key_json};
     for (size_t i = 0; i < sizeof json_fns / sizeof *json_fns; i++) {
         mj_node *a = parse_answer(json_fns[i](NULL));
         check(a && strcmp(code_of(a), "INVALID_INPUT") == 0, "json function %zu (NULL)", i);
@@ -621,6 +1034,7 @@ static void run_api_checks(const char *grant_tokens_path) {
             pthread_join(threads[i], NULL);
             check(jobs[i].mismatches == 0, "thread %d: %d failed verifications", i, jobs[i].mismatches);
         }
+        check_compact_edges(shared, mj_str(mj_get(c, "token")), options);
         grantex_verifier_free(shared);
         free(jwks);
         free(options);
@@ -637,11 +1051,11 @@ int main(int argc, char **argv) {
     const char *dir = argv[1];
     char *grant_tokens = concat(dir, "/grant-tokens.json", NULL), *audit = concat(dir, "/audit.json", NULL);
     char *sdjwt = concat(dir, "/sdjwt.json", NULL), *vc = concat(dir, "/vc.json", NULL);
-    char *upstream = concat(dir, "/upstream/grant-tokens.json", NULL);
+    char *upstream = concat(dir, "/upstream/grant-tokens.json", NULL), *did = concat(dir, "/did.json", NULL);
     printf("grantex %s (C ABI)\n", grantex_version());
     int before = failed;
     int tokens = run_grant_tokens(grant_tokens);
-    printf("grant-token vectors: %d cases (verifier handle + self-contained request), %d failures\n", tokens,
+    printf("grant-token vectors: %d cases (verifier handle + compact + self-contained request), %d failures\n", tokens,
            failed - before);
     before = failed;
     int chains = run_audit(audit);
@@ -651,11 +1065,13 @@ int main(int argc, char **argv) {
     printf("sd-jwt vectors: %d cases (verifier handle + self-contained request), %d failures\n", presentations,
            failed - before);
     before = failed;
-    int skipped = 0;
-    int credentials = run_vc(vc, &skipped);
-    printf("vc vectors: %d credential cases (answer + upstream shape), %d failures; %d status-list cases have no C "
-           "entry point\n",
-           credentials, failed - before, skipped);
+    int signed_lists = 0;
+    int credentials = run_vc(vc, &signed_lists);
+    printf("vc vectors: %d credential cases (answer + upstream shape) and %d signed status-list cases, %d failures\n",
+           credentials, signed_lists, failed - before);
+    before = failed;
+    int dids = run_did(did);
+    printf("did vectors: %d cases, %d failures\n", dids, failed - before);
     before = failed;
     run_helpers(upstream);
     printf("present/status-list checks: %d failures\n", failed - before);
@@ -667,6 +1083,7 @@ int main(int argc, char **argv) {
     free(sdjwt);
     free(vc);
     free(upstream);
+    free(did);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

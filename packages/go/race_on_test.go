@@ -1,0 +1,5 @@
+//go:build race
+
+package grantex
+
+const raceEnabled = true
