@@ -2,17 +2,19 @@
 //!
 //! Layout of the router (outermost first):
 //! 1. [`crate::http::context::middleware`]: request id, error envelope, security headers, metrics, log;
-//! 2. panic → 500 `INTERNAL_ERROR`;
-//! 3. 1 MiB body limit;
-//! 4. routes: public groups (health, metrics, well-known, openapi) and dev-key groups whose handlers take
+//! 2. per-client-IP limits of the token and public routes ([`crate::http::ip_limit`]);
+//! 3. panic → 500 `INTERNAL_ERROR`;
+//! 4. 1 MiB body limit;
+//! 5. routes: public groups (health, metrics, well-known, openapi) and dev-key groups whose handlers take
 //!    the [`crate::http::AuthDeveloper`] extractor (API key + rate limit);
-//! 5. fallback: 404 `NOT_FOUND` `Route <METHOD>:<path> not found`; wrong methods answer 405 with `Allow`.
+//! 6. fallback: 404 `NOT_FOUND` `Route <METHOD>:<path> not found`; wrong methods answer 405 with `Allow`.
 //!
 //! A later endpoint group adds a module under `routes/` with a `router()` and merges it in [`router`]:
 //! into `dev_key` for developer routes, beside the public ones otherwise.
 
 use crate::config::Config;
 use crate::http::error::ApiError;
+use crate::http::ip_limit::{self, IpLimits};
 use crate::http::metrics::Metrics;
 use crate::http::rate_limit::RateLimiter;
 use crate::http::{BODY_LIMIT, context};
@@ -83,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(unknown_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(from_fn_with_state(
+            Arc::new(IpLimits::new(&state.config)),
+            ip_limit::middleware,
+        ))
         .layer(from_fn_with_state(state.clone(), context::middleware))
         .with_state(state)
 }

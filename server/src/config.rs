@@ -79,6 +79,40 @@ pub struct ServeArgs {
     /// Authorization, consent and grant lifecycle settings.
     #[command(flatten)]
     pub grants: GrantArgs,
+    /// Per-client-IP limits of the token and public routes.
+    #[command(flatten)]
+    pub ip_limits: IpLimitArgs,
+}
+
+/// Per-client-IP rate limits (`grantex serve`; PROTOCOL.md §1.8, IMP-23; see `http::ip_limit`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct IpLimitArgs {
+    /// `POST /v1/token` and `/v1/token/refresh` calls per client IP per minute (default 20).
+    #[arg(long, env = "GRANTEX_TOKEN_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub token_rate_limit: Option<u32>,
+    /// Requests per client IP per minute to the unauthenticated consent and principal-dashboard routes
+    /// (`/consent`, `/v1/consent/*`, `/permissions`, `/v1/principal/*`; default 300).
+    #[arg(long, env = "GRANTEX_PUBLIC_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_rate_limit: Option<u32>,
+    /// The server runs behind this many reverse proxies (default 1 when given without a value) that each
+    /// append the address they saw to `X-Forwarded-For`; the client IP is then the HOPS-th entry from the
+    /// right. Without it the client IP is the socket peer and `X-Forwarded-For` is ignored.
+    #[arg(long, env = "GRANTEX_TRUST_PROXY", value_name = "HOPS", num_args = 0..=1,
+          default_missing_value = "1", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub trust_proxy: Option<u8>,
+}
+
+impl IpLimitArgs {
+    /// Applies the flags to `config`.
+    pub fn apply(&self, config: &mut Config) {
+        if let Some(limit) = self.token_rate_limit {
+            config.token_rate_limit = limit;
+        }
+        if let Some(limit) = self.public_rate_limit {
+            config.public_rate_limit = limit;
+        }
+        config.trust_proxy_hops = self.trust_proxy.unwrap_or(0);
+    }
 }
 
 /// How consent approval is authenticated (IMP-7).
@@ -178,6 +212,17 @@ pub struct Config {
     pub consent_window: u64,
     /// Lifetime of an authorization code after approval, seconds (IMP-8, ≤ 10 min).
     pub code_ttl: u64,
+    /// `/v1/token` + `/v1/token/refresh` calls per client IP per minute (§10.4, upstream 20).
+    pub token_rate_limit: u32,
+    /// Requests per client IP per minute to the unauthenticated consent and principal routes.
+    pub public_rate_limit: u32,
+    /// Reverse proxies in front of the server whose `X-Forwarded-For` entries are trusted (0: none, the
+    /// client IP is the socket peer).
+    pub trust_proxy_hops: u8,
+    /// Most client addresses each per-IP limiter tracks per window (memory bound).
+    pub ip_limit_max_clients: usize,
+    /// Window of the per-IP limiters, seconds (60; the limits are per minute).
+    pub ip_limit_window: u64,
 }
 
 impl Config {
@@ -195,6 +240,11 @@ impl Config {
             max_delegation_depth: 3,
             consent_window: 15 * 60,
             code_ttl: 10 * 60,
+            token_rate_limit: 20,
+            public_rate_limit: 300,
+            trust_proxy_hops: 0,
+            ip_limit_max_clients: crate::http::ip_limit::DEFAULT_MAX_CLIENTS,
+            ip_limit_window: crate::http::ip_limit::WINDOW_SECONDS,
         }
     }
 }

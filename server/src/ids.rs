@@ -68,7 +68,7 @@ pub fn uuid_v4() -> String {
     let mut b: [u8; 16] = random_bytes();
     b[6] = (b[6] & 0x0F) | 0x40;
     b[8] = (b[8] & 0x3F) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = hex_lower(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],
@@ -87,10 +87,18 @@ pub fn api_key(sandbox: bool) -> String {
 
 /// Lower-case hex SHA-256, the form in which API keys and other bearer secrets are stored.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex_lower(&Sha256::digest(text.as_bytes()))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0F)]));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use grantex_core::jwk::KeySet;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -354,6 +355,7 @@ pub struct KeyRing {
     active: Arc<SigningKey>,
     published: Vec<PublishedKey>,
     jwks_json: String,
+    key_set: KeySet,
     etag: String,
 }
 
@@ -388,12 +390,16 @@ impl KeyRing {
         }
         let keys: Vec<Value> = published.iter().map(|k| k.jwk.clone()).collect();
         let jwks_json = serde_json::json!({ "keys": keys }).to_string();
+        let key_set = KeySet::from_jwks_json(&jwks_json).map_err(|e| {
+            KeyError::Store(StoreError::Corrupt(format!("published key ring: {e}")))
+        })?;
         let digest = crate::ids::sha256_hex(&jwks_json);
         let etag = format!("\"{}\"", &digest[..32]);
         Ok(KeyRing {
             active,
             published,
             jwks_json,
+            key_set,
             etag,
         })
     }
@@ -413,6 +419,11 @@ impl KeyRing {
         &self.jwks_json
     }
 
+    /// [`KeyRing::jwks_json`] parsed once, for verifying tokens this server issued.
+    pub fn key_set(&self) -> &KeySet {
+        &self.key_set
+    }
+
     /// Strong ETag of [`KeyRing::jwks_json`].
     pub fn etag(&self) -> &str {
         &self.etag
@@ -424,6 +435,8 @@ impl KeyRing {
 pub struct KeyService {
     store: Store,
     cache: Arc<RwLock<Option<CachedRing>>>,
+    /// Held by the one task reloading a stale ring; the others keep using the stale ring meanwhile.
+    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A loaded ring and when it was loaded.
@@ -435,16 +448,33 @@ impl KeyService {
         KeyService {
             store,
             cache: Arc::new(RwLock::new(None)),
+            reloading: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
-    /// The current ring, read from the database at most every [`RING_REFRESH`].
+    fn cached(&self) -> Option<CachedRing> {
+        self.cache.read().ok().and_then(|guard| guard.clone())
+    }
+
+    /// The current ring, read from the database at most every [`RING_REFRESH`]. When it is stale, one
+    /// caller reloads it while concurrent callers go on with the stale ring (at most one reload at a time);
+    /// callers wait only when no ring was loaded yet.
     pub async fn ring(&self) -> Result<Arc<KeyRing>, KeyError> {
-        if let Ok(guard) = self.cache.read()
-            && let Some((loaded, ring)) = guard.as_ref()
+        let stale = match self.cached() {
+            Some((loaded, ring)) if loaded.elapsed() < RING_REFRESH => return Ok(ring),
+            Some((_, ring)) => Some(ring),
+            None => None,
+        };
+        let _reloading = match (self.reloading.try_lock(), stale) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some(ring)) => return Ok(ring),
+            (Err(_), None) => self.reloading.lock().await,
+        };
+        // Another caller may have reloaded while this one waited.
+        if let Some((loaded, ring)) = self.cached()
             && loaded.elapsed() < RING_REFRESH
         {
-            return Ok(ring.clone());
+            return Ok(ring);
         }
         self.reload().await
     }

@@ -106,6 +106,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     config.rate_limit_window = args.rate_limit_window;
     config.max_grant_lifetime = args.storage.max_grant_lifetime;
     args.grants.apply(&mut config);
+    args.ip_limits.apply(&mut config);
     let state = AppState::new(store.clone(), config);
     let ring = state.keys.reload().await.map_err(|e| e.to_string())?;
     tracing::info!(%local, issuer = %public_url, kid = %ring.active().kid(), backend = ?store.backend(), "listening");
@@ -122,7 +123,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         let _ = out.flush();
     }
-    axum::serve(listener, router(state))
+    // The peer address feeds the per-IP limits (`http::ip_limit`).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;

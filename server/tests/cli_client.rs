@@ -156,6 +156,7 @@ fn client_covers_the_core_endpoints() {
             name: "Planner".into(),
             description: Some("plans".into()),
             scopes: Some(vec!["read".into(), "write".into()]),
+            redirect_uris: None,
         })
         .unwrap();
     assert!(agent.agent_id.starts_with("ag_"));

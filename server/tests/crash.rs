@@ -120,6 +120,8 @@ fn start(dir: &std::path::Path, port: u16) -> Server {
                 "10000000",
                 "--authorize-rate-limit",
                 "10000000",
+                "--token-rate-limit",
+                "10000000",
                 "--data-dir",
             ])
             .arg(dir)

@@ -38,7 +38,9 @@ async fn create_returns_201_with_the_full_agent() {
     assert_eq!(agent["status"], "active");
     assert_iso_ms(&agent["createdAt"]);
     assert_iso_ms(&agent["updatedAt"]);
-    assert_eq!(agent.as_object().unwrap().len(), 9);
+    // Upstream's nine members plus our additive `redirectUris` (IMP-9).
+    assert_eq!(agent["redirectUris"], json!([]));
+    assert_eq!(agent.as_object().unwrap().len(), 10);
 
     let minimal = server.create_agent(LIVE_KEY, r#"{"name":"m"}"#).await;
     assert_eq!(minimal["description"], "");

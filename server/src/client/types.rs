@@ -29,6 +29,9 @@ pub struct Agent {
     /// Declared scopes.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Registered redirect URIs (ours, IMP-9; absent from upstream servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
     /// `active` or `suspended`.
     pub status: String,
     /// ISO-8601 creation time.
@@ -64,6 +67,9 @@ pub struct CreateAgent {
     /// Optional declared scopes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// Optional registered redirect URIs (ours, IMP-9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 /// `PATCH /v1/agents/:id`: at least one member.
@@ -79,6 +85,9 @@ pub struct UpdateAgent {
     /// New scopes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// New registered redirect URIs (replaces the list; empty clears it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
     /// `active` or `suspended`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,

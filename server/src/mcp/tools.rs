@@ -507,6 +507,7 @@ pub fn call(client: &Client, name: &str, args: Arguments) -> Result<String, Tool
                 name: i.name,
                 description: Some(i.description),
                 scopes: Some(i.scopes),
+                redirect_uris: None,
             })?)
         }
         "grantex_agent_list" => pretty(&client.list_agents()?),
@@ -522,6 +523,7 @@ pub fn call(client: &Client, name: &str, args: Arguments) -> Result<String, Tool
                     name: i.name,
                     description: i.description,
                     scopes: i.scopes,
+                    redirect_uris: None,
                     status: None,
                 },
             )?)

@@ -202,9 +202,9 @@ async fn authorize(
     };
     let agent = state
         .store
-        .get_agent(&developer.id, &agent_id)
+        .agent_for_authorize(&developer.id, &agent_id)
         .await?
-        .filter(|a| a.status == AgentStatus::Active)
+        .filter(|a| a.status == AgentStatus::Active.as_str())
         .ok_or_else(|| ApiError::not_found(format!("Agent {agent_id} not found")))?;
     let expires_in = valid_expires_in(&body, 86_400, state.config.max_grant_lifetime)?;
     if state.config.enforce_registered_scopes
@@ -221,8 +221,7 @@ async fn authorize(
         )));
     }
     if let Some(uri) = &redirect_uri {
-        let registered = state.store.agent_redirect_uris(&agent.id).await?;
-        check_redirect_uri(uri, &registered, state.config.dev)?;
+        check_redirect_uri(uri, &agent.redirect_uris, state.config.dev)?;
         if state.config.consent_approval == ConsentApproval::Bound
             && developer.mode == Mode::Live
             && client_state.is_none()

@@ -7,7 +7,8 @@
 //! expiry `min(parent exp, now + expiresIn)` with `expiresIn` capped by `--max-grant-lifetime` (IMP-11).
 
 use super::issuance::{
-    GateFailure, Issue, bounded, grant_json, online_gate, sign_for_grant, token_response,
+    GateFailure, Issue, bounded, decode_payload, grant_json, online_gate, sign_for_grant,
+    token_response,
 };
 use super::token::{check_credential_format, grant_of};
 use super::tokens::token_field;
@@ -222,7 +223,9 @@ async fn verify(
 ) -> ApiResult<Json<Value>> {
     let token = token_field(&body)?;
     match online_gate(&state, &developer.id, &token).await? {
-        Ok(ok) => Ok(Json(json!({"active": true, "claims": ok.payload}))),
+        Ok(_) => Ok(Json(
+            json!({"active": true, "claims": decode_payload(&token)}),
+        )),
         Err(GateFailure::Invalid | GateFailure::InvalidClaims) => {
             Err(ApiError::bad_request("Invalid grant token"))
         }

@@ -14,8 +14,8 @@ use grantex_core::error::ErrorCode;
 use grantex_core::grant::{
     AudiencePolicy, IssuerPolicy, VerifiedGrant, VerifyOptions, verify_grant_token,
 };
-use grantex_core::jwk::KeySet;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// Refresh tokens live at most this long (§3.5).
 pub const REFRESH_LIFETIME_MS: i64 = 30 * 86_400 * 1000;
@@ -191,9 +191,7 @@ pub struct GateOk {
     /// Verified claims.
     pub verified: VerifiedGrant,
     /// The stored state (grant, agent).
-    pub stored: TokenState,
-    /// The raw payload object (for `grants/verify`).
-    pub payload: Value,
+    pub stored: Arc<TokenState>,
 }
 
 /// Signature/issuer/expiry with the core verifier against the served key ring (active + retiring keys).
@@ -202,14 +200,14 @@ pub async fn verify_signature(
     token: &str,
 ) -> Result<Result<VerifiedGrant, GateFailure>, ApiError> {
     let ring = state.keys.ring().await?;
-    let keys = KeySet::from_jwks_json(ring.jwks_json()).map_err(ApiError::internal)?;
+    let keys = ring.key_set();
     let mut options = VerifyOptions::new(
         IssuerPolicy::Expect(state.config.public_url.clone()),
         crate::time::now_s(),
     );
     options.audience = AudiencePolicy::Any;
     Ok(
-        verify_grant_token(&keys, token, &options).map_err(|e| match e.code {
+        verify_grant_token(keys, token, &options).map_err(|e| match e.code {
             ErrorCode::MissingClaim | ErrorCode::InvalidClaim => GateFailure::InvalidClaims,
             ErrorCode::Expired => GateFailure::Expired,
             _ => GateFailure::Invalid,
@@ -231,18 +229,14 @@ pub async fn online_gate(
         return Ok(Err(GateFailure::WrongDeveloper));
     }
     let result = check_stored(&state.store, developer_id, &verified.token_id).await?;
-    Ok(result.map(|stored| GateOk {
-        payload: decode_payload(token),
-        verified,
-        stored,
-    }))
+    Ok(result.map(|stored| GateOk { verified, stored }))
 }
 
 async fn check_stored(
     store: &Store,
     developer_id: &str,
     jti: &str,
-) -> Result<Result<TokenState, GateFailure>, ApiError> {
+) -> Result<Result<Arc<TokenState>, GateFailure>, ApiError> {
     let Some(stored) = store.token_state(developer_id, jti).await? else {
         return Ok(Err(GateFailure::NotFound));
     };

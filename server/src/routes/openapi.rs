@@ -69,7 +69,7 @@ pub fn paths() -> Value {
     let id_param =
         json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
     let patch = json!({"$ref": "#/components/schemas/AgentPatch"});
-    json!({
+    let mut paths = json!({
         "/health": {"get": op("Health", false, ("200", json_ok("Healthy", json!({"type": "object", "required": ["status"]}))), &["503"], None)},
         "/metrics": {"get": op("Prometheus metrics", false, ("200", json!({"description": "Prometheus text", "content": {"text/plain": {}}})), &[], None)},
         "/openapi.json": {"get": op("This document", false, ("200", json_ok("OpenAPI document", json!({"type": "object"}))), &[], None)},
@@ -84,7 +84,7 @@ pub fn paths() -> Value {
             "get": op("Get an agent", true, ("200", json_ok("Agent", agent.clone())), &["401", "404", "429"], None),
             "patch": op("Update an agent", true, ("200", json_ok("Agent", agent.clone())), &["400", "401", "404", "429"], Some(patch.clone())),
             "post": op("Update an agent (alias of PATCH)", true, ("200", json_ok("Agent", agent)), &["400", "401", "404", "429"], Some(patch)),
-            "delete": op("Delete an agent (revokes its grants)", true, ("204", json!({"description": "Deleted"})), &["401", "404", "429"], None),
+            "delete": op("Delete an agent (revokes its grants and every grant delegated from them)", true, ("204", json!({"description": "Deleted"})), &["401", "404", "429"], None),
         },
         "/v1/authorize": lifecycle_path("/v1/authorize"),
         "/v1/authorize/{id}/approve": lifecycle_path("/v1/authorize/{id}/approve"),
@@ -112,7 +112,51 @@ pub fn paths() -> Value {
         "/v1/principal/grants/{id}": audit_principal_path("/v1/principal/grants/{id}"),
         "/v1/principal/audit": audit_principal_path("/v1/principal/audit"),
         "/permissions": audit_principal_path("/permissions"),
-    })
+    });
+    with_ip_limits(&mut paths);
+    paths
+}
+
+/// Documents the per-client-IP limits ([`crate::http::ip_limit`]) on the operations they apply to: a 429
+/// answer and a note in the description.
+fn with_ip_limits(paths: &mut Value) {
+    use crate::http::ip_limit::RouteClass;
+    let Some(paths) = paths.as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let note = match RouteClass::of(path) {
+            None => continue,
+            Some(RouteClass::Token) => {
+                "Limited per client IP (--token-rate-limit, default 20/min, shared with the other token route): \
+                 429 RATE_LIMIT_EXCEEDED with Retry-After and \"retry in N seconds\"."
+            }
+            Some(RouteClass::Public) => {
+                "Limited per client IP (--public-rate-limit, default 300/min, shared by the consent and principal \
+                 routes): 429 RATE_LIMIT_EXCEEDED with Retry-After and \"retry in N seconds\"."
+            }
+        };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            if method == "parameters" {
+                continue;
+            }
+            let Some(operation) = operation.as_object_mut() else {
+                continue;
+            };
+            operation.insert("description".into(), note.into());
+            if let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+                && !responses.contains_key("429")
+                && let Some(error) = error_responses(&["429"]).get("429")
+            {
+                responses.insert("429".into(), error.clone());
+            }
+        }
+    }
 }
 
 /// The whole document for a server at `public_url`.
@@ -129,20 +173,23 @@ pub fn document(public_url: &str) -> Value {
                 "Error": {"type": "object", "required": ["message", "code", "requestId"], "properties": {
                     "message": {"type": "string"}, "code": {"type": "string"}, "requestId": {"type": "string"}}},
                 "Agent": {"type": "object",
-                    "required": ["agentId", "did", "developerId", "name", "description", "scopes", "status", "createdAt", "updatedAt"],
+                    "required": ["agentId", "did", "developerId", "name", "description", "scopes", "redirectUris", "status", "createdAt", "updatedAt"],
                     "properties": {
                         "agentId": {"type": "string"}, "did": {"type": "string"}, "developerId": {"type": "string"},
                         "name": {"type": "string"}, "description": {"type": "string"},
                         "scopes": {"type": "array", "items": {"type": "string"}},
+                        "redirectUris": redirect_uris_schema(),
                         "status": {"enum": ["active", "suspended"]},
                         "createdAt": {"type": "string", "format": "date-time"},
                         "updatedAt": {"type": "string", "format": "date-time"}}},
                 "AgentCreate": {"type": "object", "required": ["name"], "properties": {
                     "name": {"type": "string", "minLength": 1}, "description": {"type": "string"},
-                    "scopes": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 256}}}},
+                    "scopes": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 256}},
+                    "redirectUris": redirect_uris_schema()}},
                 "AgentPatch": {"type": "object", "minProperties": 1, "properties": {
                     "name": {"type": "string", "minLength": 1}, "description": {"type": "string"},
                     "scopes": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 256}},
+                    "redirectUris": redirect_uris_schema(),
                     "status": {"enum": ["active", "suspended"]}}},
                 "Grant": lifecycle_schema("Grant"),
                 "TokenResponse": lifecycle_schema("TokenResponse"),
@@ -159,6 +206,15 @@ pub fn document(public_url: &str) -> Value {
             }
         }
     })
+}
+
+/// An agent's registered redirect URIs (IMP-9, ours).
+fn redirect_uris_schema() -> Value {
+    json!({"type": "array", "maxItems": crate::routes::agents::MAX_REDIRECT_URIS,
+        "description": "Registered redirect URIs (ours, IMP-9): when non-empty, POST /v1/authorize accepts only a redirectUri \
+            equal to one of them. Absolute https URLs, or http to 127.0.0.1, localhost or [::1]; no fragment or user info. \
+            Duplicates are dropped; [] clears the list.",
+        "items": {"type": "string", "format": "uri", "minLength": 1, "maxLength": crate::routes::agents::MAX_REDIRECT_URI_LEN}})
 }
 
 // ------------------------------------------------------------------------------------------------------

@@ -62,18 +62,17 @@ async fn exchange(
     let verifier = body.opt_str("codeVerifier")?;
     check_credential_format(&body, true)?;
 
-    let request = state
+    // One read: the request with its agent's status (the agent must be one of the developer's live, active
+    // agents).
+    let (request, agent_status) = state
         .store
-        .auth_request_by_code(&crate::ids::sha256_hex(&code))
+        .auth_request_for_exchange(&crate::ids::sha256_hex(&code))
         .await?
-        .filter(|r| r.developer_id == developer.id && r.agent_id == agent_id)
+        .filter(|(r, _)| r.developer_id == developer.id && r.agent_id == agent_id)
         .ok_or_else(|| ApiError::bad_request(INVALID_CODE))?;
-    let agent = state
-        .store
-        .get_agent(&developer.id, &agent_id)
-        .await?
-        .filter(|a| a.status == AgentStatus::Active)
-        .ok_or_else(|| ApiError::bad_request(INVALID_CODE))?;
+    if agent_status.as_deref() != Some(AgentStatus::Active.as_str()) {
+        return Err(ApiError::bad_request(INVALID_CODE));
+    }
     if request.status == "consumed" {
         // Replay of a used code (IMP-8): revoke what it produced.
         let revoked = state
@@ -116,7 +115,7 @@ async fn exchange(
     let new = NewGrant {
         id: crate::ids::new_id(crate::ids::prefix::GRANT),
         developer_id: developer.id.clone(),
-        agent_id: agent.id.clone(),
+        agent_id: request.agent_id.clone(),
         principal_id: request.principal_id.clone(),
         auth_request_id: Some(request.id.clone()),
         scopes: request.scopes.clone(),
@@ -131,7 +130,7 @@ async fn exchange(
         &state,
         &Issue {
             grant: &grant,
-            agent_did: agent.did(),
+            agent_did: did_of(&request.agent_id),
             parent_agent_did: None,
             now_s,
         },

@@ -1,6 +1,8 @@
-//! Agents (PROTOCOL.md §10.2). Deletion is a soft delete that first revokes everything issued to the agent
-//! (IMP-12); deleted agents are invisible to every read.
+//! Agents (PROTOCOL.md §10.2) with their registered redirect URIs (IMP-9). Deletion is a soft delete that
+//! first revokes everything issued to the agent and every grant delegated from it (§6.3, §7.5 with IMP-12);
+//! deleted agents are invisible to every read.
 
+use super::grants::{lock_developer, revoke_cascade_in};
 use super::{Store, StoreError, StoreResult, db_ms, parse_string_list, string_list_json};
 use crate::ids;
 use sqlx::Row;
@@ -47,6 +49,8 @@ pub struct Agent {
     pub description: String,
     /// Registered scopes.
     pub scopes: Vec<String>,
+    /// Registered redirect URIs (IMP-9); empty when none are registered (any valid URI is then accepted).
+    pub redirect_uris: Vec<String>,
     /// Active or suspended.
     pub status: AgentStatus,
     /// Unix ms.
@@ -71,6 +75,8 @@ pub struct NewAgent {
     pub description: String,
     /// Scopes.
     pub scopes: Vec<String>,
+    /// Registered redirect URIs (validated by the route).
+    pub redirect_uris: Vec<String>,
 }
 
 /// A partial update (validated by the route); `None` leaves the field unchanged.
@@ -82,12 +88,14 @@ pub struct AgentPatch {
     pub description: Option<String>,
     /// New scopes.
     pub scopes: Option<Vec<String>>,
+    /// New registered redirect URIs (replaces the list; empty clears it).
+    pub redirect_uris: Option<Vec<String>>,
     /// New status.
     pub status: Option<AgentStatus>,
 }
 
 const AGENT_COLUMNS: &str =
-    "id, developer_id, name, description, scopes, status, created_at, updated_at";
+    "id, developer_id, name, description, scopes, redirect_uris, status, created_at, updated_at";
 
 fn agent_from_row(row: &AnyRow) -> StoreResult<Agent> {
     let status: String = row.try_get("status")?;
@@ -97,6 +105,11 @@ fn agent_from_row(row: &AnyRow) -> StoreResult<Agent> {
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         scopes: parse_string_list("agents.scopes", &row.try_get::<String, _>("scopes")?)?,
+        // NULL (agents registered before the column existed) and `[]` both mean none registered.
+        redirect_uris: match row.try_get::<Option<String>, _>("redirect_uris")? {
+            Some(text) => parse_string_list("agents.redirect_uris", &text)?,
+            None => Vec::new(),
+        },
         status: AgentStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("agent status {status:?}")))?,
         created_at: row.try_get("created_at")?,
@@ -114,19 +127,23 @@ impl Store {
             name: new.name,
             description: new.description,
             scopes: new.scopes,
+            redirect_uris: new.redirect_uris,
             status: AgentStatus::Active,
             created_at: now,
             updated_at: now,
         };
+        let _gate = self.write_gate().await;
         sqlx::query(
-            "INSERT INTO agents (id, developer_id, name, description, scopes, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            "INSERT INTO agents (id, developer_id, name, description, scopes, redirect_uris, status, created_at, \
+               updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
         )
         .bind(&agent.id)
         .bind(&agent.developer_id)
         .bind(&agent.name)
         .bind(&agent.description)
         .bind(string_list_json(&agent.scopes))
+        .bind(string_list_json(&agent.redirect_uris))
         .bind(agent.status.as_str())
         .bind(now)
         .execute(self.pool())
@@ -170,13 +187,15 @@ impl Store {
         patch: AgentPatch,
     ) -> StoreResult<Option<Agent>> {
         let now = db_ms(crate::time::now_ms());
+        let _gate = self.write_gate().await;
         let row = sqlx::query(&format!(
             "UPDATE agents SET \
                name = COALESCE($3, name), \
                description = COALESCE($4, description), \
                scopes = COALESCE($5, scopes), \
                status = COALESCE($6, status), \
-               updated_at = $7 \
+               updated_at = $7, \
+               redirect_uris = COALESCE($8, redirect_uris) \
              WHERE id = $1 AND developer_id = $2 AND deleted_at IS NULL \
              RETURNING {AGENT_COLUMNS}"
         ))
@@ -187,17 +206,35 @@ impl Store {
         .bind(patch.scopes.as_deref().map(string_list_json))
         .bind(patch.status.map(|s| s.as_str().to_owned()))
         .bind(now)
+        .bind(patch.redirect_uris.as_deref().map(string_list_json))
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(agent_from_row).transpose()
     }
 
-    /// Deletes an agent (PROTOCOL.md §7.5 with IMP-12), in one transaction: revokes its grants, their
-    /// tokens and refresh tokens, expires its pending authorization requests, then soft-deletes the agent.
-    /// Audit entries are kept. `false` when the agent is not one of the developer's live agents.
+    /// Deletes an agent (PROTOCOL.md §7.5 with IMP-12), in one transaction serialized with delegation (the
+    /// developer lock, as every grant write): soft-deletes the agent, revokes each of its active grants
+    /// through the grants store's cascade ([`revoke_cascade_in`]: the grant, its tokens and refresh tokens,
+    /// and every active descendant — also grants delegated to *other* agents), then expires its pending and
+    /// approved authorization requests. Audit entries are kept. `false` when the agent is not one of the
+    /// developer's live agents.
     pub async fn delete_agent(&self, developer_id: &str, agent_id: &str) -> StoreResult<bool> {
+        Ok(self
+            .delete_agent_revoking(developer_id, agent_id)
+            .await?
+            .is_some())
+    }
+
+    /// [`Store::delete_agent`], returning the ids of the grants it revoked (the agent's own and their
+    /// descendants, each cascade root first); `None` when the agent is not one of the developer's live agents.
+    pub async fn delete_agent_revoking(
+        &self,
+        developer_id: &str,
+        agent_id: &str,
+    ) -> StoreResult<Option<Vec<String>>> {
         let now = db_ms(crate::time::now_ms());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
+        lock_developer(&mut tx, developer_id).await?;
         let deleted = sqlx::query(
             "UPDATE agents SET deleted_at = $3, updated_at = $3 \
              WHERE id = $1 AND developer_id = $2 AND deleted_at IS NULL",
@@ -210,31 +247,22 @@ impl Store {
         .rows_affected();
         if deleted == 0 {
             tx.rollback().await?;
-            return Ok(false);
+            return Ok(None);
         }
-        sqlx::query(
-            "UPDATE tokens SET revoked = 1, revoked_at = $2 \
-             WHERE revoked = 0 AND grant_id IN (SELECT id FROM grants WHERE agent_id = $1)",
+        let roots = sqlx::query(
+            "SELECT id FROM grants WHERE agent_id = $1 AND developer_id = $2 AND status = 'active' \
+             ORDER BY created_at, id",
         )
         .bind(agent_id)
-        .bind(now)
-        .execute(&mut *tx)
+        .bind(developer_id)
+        .fetch_all(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked = 1 \
-             WHERE revoked = 0 AND grant_id IN (SELECT id FROM grants WHERE agent_id = $1)",
-        )
-        .bind(agent_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE grants SET status = 'revoked', revoked_at = $2, updated_at = $2 \
-             WHERE agent_id = $1 AND status = 'active'",
-        )
-        .bind(agent_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let mut revoked: Vec<String> = Vec::new();
+        for row in roots {
+            let id: String = row.try_get("id")?;
+            // A grant already revoked as a descendant of an earlier root answers an empty list.
+            revoked.extend(revoke_cascade_in(&mut tx, developer_id, &id, now).await?);
+        }
         sqlx::query(
             "UPDATE auth_requests SET status = 'expired', updated_at = $2 \
              WHERE agent_id = $1 AND status IN ('pending', 'approved')",
@@ -244,6 +272,6 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(revoked))
     }
 }

@@ -1,19 +1,20 @@
 //! The audit log (PROTOCOL.md §8, §10.7, IMP-17): one append-only hash chain per developer.
 //!
 //! Appending is serialized per developer: the head is read and the new entry inserted in one transaction
-//! that holds the developer's write lock (SQLite: `BEGIN IMMEDIATE`, the single writer; PostgreSQL: the
-//! developer row `FOR UPDATE`). The new entry gets `seq = head.seq + 1` (starting at 1) and
-//! `prevHash = head.hash`; `UNIQUE (developer_id, seq)` makes a fork impossible even if the lock were bypassed.
-//! Chains are ordered by `seq`, never by timestamp (ULIDs are not monotonic, clocks skew).
+//! that holds the developer's write lock (SQLite: a job of the [`super::writer`], which runs every write of
+//! the process one after another; PostgreSQL: the developer row `FOR UPDATE`). The new entry gets
+//! `seq = head.seq + 1` (starting at 1) and `prevHash = head.hash`; `UNIQUE (developer_id, seq)` makes a
+//! fork impossible even if the lock were bypassed. Chains are ordered by `seq`, never by timestamp (ULIDs
+//! are not monotonic, clocks skew).
 //!
 //! `metadata` holds the metadata JSON text exactly as received, so the hash can be recomputed from storage
 //! with `grantex_core::audit::entry_hash_with_metadata_text`.
 
-use super::{Backend, Store, StoreError, StoreResult, db_ms};
+use super::{Backend, Finish, Store, StoreError, StoreResult, db_ms};
 use crate::ids;
 use grantex_core::audit::{AuditEntry, entry_hash_with_metadata_text};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row};
 
 /// A stored audit entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,93 +183,97 @@ impl Conditions {
     }
 }
 
-impl Store {
-    /// Begins a transaction holding `developer_id`'s write lock (see the module documentation). Also used by
-    /// the principal-session cascade revocation, so revocations and chain appends of one developer serialize.
-    pub(crate) async fn begin_developer_locked(
-        &self,
-        developer_id: &str,
-    ) -> StoreResult<Transaction<'static, Any>> {
-        match self.backend() {
-            Backend::Sqlite => Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres => {
-                let mut tx = self.pool().begin().await?;
-                sqlx::query("SELECT id FROM developers WHERE id = $1 FOR UPDATE")
-                    .bind(developer_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
-        }
-    }
+/// The append itself, inside the caller's transaction (which holds the developer's lock).
+async fn append_in(
+    conn: &mut AnyConnection,
+    developer_id: String,
+    new: NewAuditEntry,
+) -> StoreResult<AuditRow> {
+    let head = sqlx::query(
+        "SELECT seq, hash, created_at FROM audit_entries WHERE developer_id = $1 \
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(&developer_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (seq, prev_hash, head_ms) = match head {
+        Some(row) => (
+            row.try_get::<i64, _>("seq")?.saturating_add(1),
+            Some(row.try_get::<String, _>("hash")?),
+            row.try_get::<i64, _>("created_at")?,
+        ),
+        None => (1, None, 0),
+    };
+    // Timestamps never go backwards along the chain, so `timestamp ASC` readers (upstream's order) agree
+    // with `seq` up to equal-millisecond ties.
+    let now = db_ms(crate::time::now_ms()).max(head_ms);
+    let mut row = AuditRow {
+        id: ids::new_id(ids::prefix::AUDIT),
+        developer_id,
+        seq,
+        agent_id: new.agent_id,
+        agent_did: new.agent_did,
+        grant_id: new.grant_id,
+        principal_id: new.principal_id,
+        action: new.action,
+        status: new.status,
+        metadata: new.metadata,
+        timestamp: crate::time::iso_ms(now),
+        hash: String::new(),
+        prev_hash,
+        created_at: now,
+    };
+    let core = row.to_core_without_metadata();
+    row.hash = entry_hash_with_metadata_text(&core, &row.metadata)
+        .map_err(|e| StoreError::Corrupt(format!("audit metadata: {e}")))?;
+    sqlx::query(
+        "INSERT INTO audit_entries (id, developer_id, seq, agent_id, agent_did, grant_id, principal_id, \
+         action, status, metadata, timestamp, hash, prev_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&row.id)
+    .bind(&row.developer_id)
+    .bind(row.seq)
+    .bind(&row.agent_id)
+    .bind(&row.agent_did)
+    .bind(&row.grant_id)
+    .bind(&row.principal_id)
+    .bind(&row.action)
+    .bind(&row.status)
+    .bind(&row.metadata)
+    .bind(&row.timestamp)
+    .bind(&row.hash)
+    .bind(row.prev_hash.clone())
+    .bind(row.created_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(row)
+}
 
-    /// Appends an entry to the developer's chain (one transaction under the developer's lock) and returns it.
+impl Store {
+    /// Appends an entry to the developer's chain (one transaction under the developer's lock: on SQLite a
+    /// [`Store::write`] job, alone under the writer's lock; on PostgreSQL the developer row `FOR UPDATE`)
+    /// and returns it.
     pub async fn append_audit_entry(
         &self,
         developer_id: &str,
         new: NewAuditEntry,
     ) -> StoreResult<AuditRow> {
-        let mut tx = self.begin_developer_locked(developer_id).await?;
-        let head = sqlx::query(
-            "SELECT seq, hash, created_at FROM audit_entries WHERE developer_id = $1 \
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(developer_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (seq, prev_hash, head_ms) = match head {
-            Some(row) => (
-                row.try_get::<i64, _>("seq")?.saturating_add(1),
-                Some(row.try_get::<String, _>("hash")?),
-                row.try_get::<i64, _>("created_at")?,
-            ),
-            None => (1, None, 0),
-        };
-        // Timestamps never go backwards along the chain, so `timestamp ASC` readers (upstream's order) agree
-        // with `seq` up to equal-millisecond ties.
-        let now = db_ms(crate::time::now_ms()).max(head_ms);
-        let mut row = AuditRow {
-            id: ids::new_id(ids::prefix::AUDIT),
-            developer_id: developer_id.to_owned(),
-            seq,
-            agent_id: new.agent_id,
-            agent_did: new.agent_did,
-            grant_id: new.grant_id,
-            principal_id: new.principal_id,
-            action: new.action,
-            status: new.status,
-            metadata: new.metadata,
-            timestamp: crate::time::iso_ms(now),
-            hash: String::new(),
-            prev_hash,
-            created_at: now,
-        };
-        let core = row.to_core_without_metadata();
-        row.hash = entry_hash_with_metadata_text(&core, &row.metadata)
-            .map_err(|e| StoreError::Corrupt(format!("audit metadata: {e}")))?;
-        sqlx::query(
-            "INSERT INTO audit_entries (id, developer_id, seq, agent_id, agent_did, grant_id, principal_id, \
-             action, status, metadata, timestamp, hash, prev_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(&row.id)
-        .bind(&row.developer_id)
-        .bind(row.seq)
-        .bind(&row.agent_id)
-        .bind(&row.agent_did)
-        .bind(&row.grant_id)
-        .bind(&row.principal_id)
-        .bind(&row.action)
-        .bind(&row.status)
-        .bind(&row.metadata)
-        .bind(&row.timestamp)
-        .bind(&row.hash)
-        .bind(row.prev_hash.clone())
-        .bind(row.created_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
+        let backend = self.backend();
+        let developer_id = developer_id.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                if backend == Backend::Postgres {
+                    sqlx::query("SELECT id FROM developers WHERE id = $1 FOR UPDATE")
+                        .bind(&developer_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                }
+                let row = append_in(conn, developer_id, new).await?;
+                Ok(Finish::Commit(row))
+            })
+        })
+        .await
     }
 
     /// The developer's entries matching `filter`, oldest first (`seq ASC`), optionally one page of them, and

@@ -1,9 +1,58 @@
 //! Developers: the tenants. Authenticated by API key, stored only as SHA-256 hex (PROTOCOL.md §1.2, §1.3).
+//!
+//! Every dev-key request looks its developer up by key hash, so found developers are cached in process
+//! ([`DeveloperCache`]) for a short TTL (10 s on SQLite, 2 s on PostgreSQL where several nodes share the
+//! database); unknown keys are never cached. Nothing in this process changes a developer's key, mode, name
+//! or plan, or deletes a developer, today; a statement that does must call [`Store::forget_developers`] in
+//! the same call, and the TTL bounds how long another process's change takes to be seen.
 
 use super::{Store, StoreError, StoreResult, db_ms};
 use crate::ids;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+/// At most this many cached developers (the cache is emptied when full).
+const CACHE_CAPACITY: usize = 10_000;
+
+/// API-key hash → (when read, developer).
+#[derive(Debug)]
+pub(crate) struct DeveloperCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, (Instant, Developer)>>,
+}
+
+impl DeveloperCache {
+    pub(crate) fn new(ttl: Duration) -> DeveloperCache {
+        DeveloperCache {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key_hash: &str) -> Option<Developer> {
+        let entries = self.entries.read().ok()?;
+        let (read_at, developer) = entries.get(key_hash)?;
+        (read_at.elapsed() < self.ttl).then(|| developer.clone())
+    }
+
+    fn put(&self, key_hash: &str, developer: &Developer, read_at: Instant) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key_hash.to_owned(), (read_at, developer.clone()));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
+}
 
 /// `live` or `sandbox` (PROTOCOL.md §1.3): a property of the developer, not of the key text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +107,27 @@ fn developer_from_row(row: &AnyRow) -> StoreResult<Developer> {
 }
 
 impl Store {
-    /// The developer whose API key hashes to `key_hash` (lower-case SHA-256 hex).
+    /// The developer whose API key hashes to `key_hash` (lower-case SHA-256 hex), from the cache when it
+    /// was read within the TTL.
     pub async fn developer_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<Developer>> {
+        if let Some(developer) = self.developer_cache.get(key_hash) {
+            return Ok(Some(developer));
+        }
+        // Stamped before the read: an entry never outlives the TTL counted from what it saw.
+        let read_at = Instant::now();
+        let developer = self.read_developer_by_key_hash(key_hash).await?;
+        if let Some(developer) = &developer {
+            self.developer_cache.put(key_hash, developer, read_at);
+        }
+        Ok(developer)
+    }
+
+    /// Empties the developer cache: call after changing or deleting a developer row.
+    pub fn forget_developers(&self) {
+        self.developer_cache.clear();
+    }
+
+    async fn read_developer_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<Developer>> {
         let row = sqlx::query(
             "SELECT id, name, mode, plan, created_at FROM developers WHERE api_key_hash = $1",
         )
@@ -84,6 +152,7 @@ impl Store {
             plan: "enterprise".to_owned(),
             created_at: now,
         };
+        let _gate = self.write_gate().await;
         sqlx::query(
             "INSERT INTO developers (id, name, api_key_hash, mode, plan, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -107,7 +176,7 @@ impl Store {
         api_key: &str,
     ) -> StoreResult<Developer> {
         if let Some(existing) = self
-            .developer_by_key_hash(&ids::sha256_hex(api_key))
+            .read_developer_by_key_hash(&ids::sha256_hex(api_key))
             .await?
         {
             return Ok(existing);

@@ -1,17 +1,25 @@
 //! Grants (PROTOCOL.md §10.6), their issuance transactions (code exchange §7.2, refresh §7.3, delegation §6)
 //! and cascade revocation (§6.3).
 //!
-//! Serialization: every write transaction here starts by taking the developer lock
-//! ([`lock_developer`]: a no-op `UPDATE` of the developer row). On PostgreSQL that is a row lock held to the
-//! end of the transaction (the same as `SELECT … FOR UPDATE`); on SQLite the first statement being a write
-//! makes the transaction take the single writer lock at once (waiting on the busy timeout) instead of failing
-//! on a lock upgrade later. Delegation, cascade revocation, refresh and code exchange of one developer are
-//! therefore serialized, so a revoked grant never gains a live child and a refresh token is never used twice.
+//! Serialization: every write transaction here ([`Store::write`] jobs, [`super::WriteTx`]) starts by taking
+//! the developer lock ([`lock_developer`], [`lock_developer_in`]). On PostgreSQL that is a no-op `UPDATE` of
+//! the developer row, a row lock held to the end of the transaction (the same as `SELECT … FOR UPDATE`); on
+//! SQLite every write of the process already runs alone (the [`super::writer`] runs them one after another,
+//! inside `BEGIN IMMEDIATE` transactions), so nothing more is needed. Delegation, cascade revocation,
+//! refresh and code exchange of one developer are therefore serialized, so a revoked grant never gains a
+//! live child and a refresh token is never used twice.
 
 use super::tokens::{NewRefreshToken, NewTokenRow, insert_refresh_token, insert_token_row};
-use super::{Store, StoreResult, db_ms, parse_string_list, string_list_json};
+use super::{
+    Backend, Finish, Store, StoreError, StoreResult, WriteTx, db_ms, parse_string_list,
+    string_list_json,
+};
+use sqlx::Any;
+use sqlx::AnyConnection;
+use sqlx::Row;
+use sqlx::any::AnyArguments;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::query::Query;
 
 /// A grant row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,15 +151,29 @@ pub(crate) fn grant_from_row(row: &AnyRow) -> StoreResult<Grant> {
 }
 
 /// Takes the per-developer write lock inside `tx` (see the module documentation). Call it first.
-pub async fn lock_developer(tx: &mut Transaction<'_, Any>, developer_id: &str) -> StoreResult<()> {
+pub async fn lock_developer(tx: &mut WriteTx, developer_id: &str) -> StoreResult<()> {
+    let backend = tx.backend();
+    lock_developer_in(tx, backend, developer_id).await
+}
+
+/// [`lock_developer`] inside a [`Store::write`] job on `backend`.
+pub async fn lock_developer_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    developer_id: &str,
+) -> StoreResult<()> {
+    if backend == Backend::Sqlite {
+        // The writer serializes every write of the process already.
+        return Ok(());
+    }
     sqlx::query("UPDATE developers SET updated_at = updated_at WHERE id = $1")
         .bind(developer_id)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-pub(crate) async fn insert_grant(tx: &mut Transaction<'_, Any>, g: &NewGrant) -> StoreResult<()> {
+pub(crate) async fn insert_grant(tx: &mut AnyConnection, g: &NewGrant) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO grants (id, developer_id, agent_id, principal_id, auth_request_id, scopes, audience, status, \
            parent_grant_id, delegation_depth, created_at, updated_at, expires_at) \
@@ -168,16 +190,113 @@ pub(crate) async fn insert_grant(tx: &mut Transaction<'_, Any>, g: &NewGrant) ->
     .bind(g.delegation_depth)
     .bind(g.created_at)
     .bind(g.expires_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
+
+/// SQLite: a grant, its token row and its refresh token in one statement list (one round trip to the
+/// connection's thread); `$n` numbers the values across the three statements.
+const SQLITE_INSERT_GRANT_TOKEN_REFRESH: &str = "\
+    INSERT INTO grants (id, developer_id, agent_id, principal_id, auth_request_id, scopes, audience, status, \
+      parent_grant_id, delegation_depth, created_at, updated_at, expires_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $10, $11); \
+    INSERT INTO tokens (jti, grant_id, developer_id, kid, issued_at, expires_at) \
+    VALUES ($12, $13, $14, $15, $16, $17); \
+    INSERT INTO refresh_tokens (token_hash, grant_id, developer_id, family_id, created_at, expires_at) \
+    VALUES ($18, $19, $20, $21, $22, $23)";
+
+/// SQLite: a token row and its refresh token in one statement list.
+const SQLITE_INSERT_TOKEN_REFRESH: &str = "\
+    INSERT INTO tokens (jti, grant_id, developer_id, kid, issued_at, expires_at) \
+    VALUES ($1, $2, $3, $4, $5, $6); \
+    INSERT INTO refresh_tokens (token_hash, grant_id, developer_id, family_id, created_at, expires_at) \
+    VALUES ($7, $8, $9, $10, $11, $12)";
+
+/// Stores what an issuance produced: the grant (code exchange, delegation; `None` for a refresh), the token
+/// row and the refresh token — on SQLite in one round trip, on PostgreSQL statement by statement.
+pub(crate) async fn insert_issued(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    grant: Option<&NewGrant>,
+    token: &NewTokenRow,
+    refresh: &NewRefreshToken,
+) -> StoreResult<()> {
+    if backend == Backend::Postgres {
+        if let Some(g) = grant {
+            insert_grant(conn, g).await?;
+        }
+        insert_token_row(conn, token).await?;
+        return insert_refresh_token(conn, refresh).await;
+    }
+    let sql = match grant {
+        Some(_) => SQLITE_INSERT_GRANT_TOKEN_REFRESH,
+        None => SQLITE_INSERT_TOKEN_REFRESH,
+    };
+    bind_issued(sqlx::query(sql), grant, token, refresh)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Binds the values of [`SQLITE_INSERT_GRANT_TOKEN_REFRESH`] (`$1..$23`; without a grant, those of
+/// [`SQLITE_INSERT_TOKEN_REFRESH`], `$1..$12`).
+fn bind_issued<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    grant: Option<&'q NewGrant>,
+    token: &'q NewTokenRow,
+    refresh: &'q NewRefreshToken,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    let query = match grant {
+        Some(g) => query
+            .bind(&g.id)
+            .bind(&g.developer_id)
+            .bind(&g.agent_id)
+            .bind(&g.principal_id)
+            .bind(g.auth_request_id.as_deref())
+            .bind(string_list_json(&g.scopes))
+            .bind(g.audience.as_deref())
+            .bind(g.parent_grant_id.as_deref())
+            .bind(g.delegation_depth)
+            .bind(g.created_at)
+            .bind(g.expires_at),
+        None => query,
+    };
+    query
+        .bind(&token.jti)
+        .bind(&token.grant_id)
+        .bind(&token.developer_id)
+        .bind(&token.kid)
+        .bind(token.issued_at)
+        .bind(token.expires_at)
+        .bind(&refresh.token_hash)
+        .bind(&refresh.grant_id)
+        .bind(&refresh.developer_id)
+        .bind(&refresh.family_id)
+        .bind(refresh.created_at)
+        .bind(refresh.expires_at)
+}
+
+/// SQLite: the whole code exchange in one statement list (one round trip): consume the approved request
+/// (`$24`), then — each only if the statement before changed a row (`changes()`), so that either all four
+/// take effect or none does — the grant, its token row and its refresh token (values as in
+/// [`SQLITE_INSERT_GRANT_TOKEN_REFRESH`]; `code_used_at` is the grant's `created_at`, `$10`).
+const SQLITE_EXCHANGE: &str = "\
+    UPDATE auth_requests SET status = 'consumed', code_used_at = $10, updated_at = $10 \
+    WHERE id = $24 AND status = 'approved'; \
+    INSERT INTO grants (id, developer_id, agent_id, principal_id, auth_request_id, scopes, audience, status, \
+      parent_grant_id, delegation_depth, created_at, updated_at, expires_at) \
+    SELECT $1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $10, $11 WHERE changes() = 1; \
+    INSERT INTO tokens (jti, grant_id, developer_id, kid, issued_at, expires_at) \
+    SELECT $12, $13, $14, $15, $16, $17 WHERE changes() = 1; \
+    INSERT INTO refresh_tokens (token_hash, grant_id, developer_id, family_id, created_at, expires_at) \
+    SELECT $18, $19, $20, $21, $22, $23 WHERE changes() = 1";
 
 /// Revokes `grant_id` and every active descendant inside `tx` (the caller holds the developer lock).
 /// Returns the ids whose status changed, root first; empty when the root is not an active grant of the
 /// developer.
 pub async fn revoke_cascade_in(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     developer_id: &str,
     grant_id: &str,
     now: i64,
@@ -187,7 +306,7 @@ pub async fn revoke_cascade_in(
     )
     .bind(grant_id)
     .bind(developer_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?;
     if root.is_none() {
         return Ok(Vec::new());
@@ -200,7 +319,7 @@ pub async fn revoke_cascade_in(
         )
         .bind(&parent)
         .bind(developer_id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
         for row in rows {
             let id: String = row.try_get("id")?;
@@ -217,18 +336,18 @@ pub async fn revoke_cascade_in(
         )
         .bind(id)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE tokens SET revoked = 1, revoked_at = $2 WHERE grant_id = $1 AND revoked = 0",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE grant_id = $1 AND revoked = 0")
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(all)
@@ -342,11 +461,16 @@ impl Store {
         grant_id: &str,
     ) -> StoreResult<Vec<String>> {
         let now = db_ms(crate::time::now_ms());
-        let mut tx = self.pool().begin().await?;
-        lock_developer(&mut tx, developer_id).await?;
-        let revoked = revoke_cascade_in(&mut tx, developer_id, grant_id, now).await?;
-        tx.commit().await?;
-        Ok(revoked)
+        let backend = self.backend();
+        let (developer_id, grant_id) = (developer_id.to_owned(), grant_id.to_owned());
+        self.write(move |conn| {
+            Box::pin(async move {
+                lock_developer_in(conn, backend, &developer_id).await?;
+                let revoked = revoke_cascade_in(conn, &developer_id, &grant_id, now).await?;
+                Ok(Finish::Commit(revoked))
+            })
+        })
+        .await
     }
 
     /// Code exchange (§7.2): marks the approved request consumed and stores grant, token and refresh token.
@@ -357,26 +481,50 @@ impl Store {
         token: &NewTokenRow,
         refresh: &NewRefreshToken,
     ) -> StoreResult<ExchangeOutcome> {
-        let mut tx = self.pool().begin().await?;
-        lock_developer(&mut tx, &grant.developer_id).await?;
-        let consumed = sqlx::query(
-            "UPDATE auth_requests SET status = 'consumed', code_used_at = $2, updated_at = $2 \
-             WHERE id = $1 AND status = 'approved'",
-        )
-        .bind(auth_request_id)
-        .bind(grant.created_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if consumed != 1 {
-            tx.rollback().await?;
-            return Ok(ExchangeOutcome::NotApproved);
-        }
-        insert_grant(&mut tx, grant).await?;
-        insert_token_row(&mut tx, token).await?;
-        insert_refresh_token(&mut tx, refresh).await?;
-        tx.commit().await?;
-        Ok(ExchangeOutcome::Issued)
+        let backend = self.backend();
+        let auth_request_id = auth_request_id.to_owned();
+        let (grant, token, refresh) = (grant.clone(), token.clone(), refresh.clone());
+        // All or nothing without a savepoint: on SQLite one guarded statement list, on PostgreSQL a
+        // transaction of its own.
+        self.write_unguarded(move |conn| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    let rows = bind_issued(
+                        sqlx::query(SQLITE_EXCHANGE),
+                        Some(&grant),
+                        &token,
+                        &refresh,
+                    )
+                    .bind(&auth_request_id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+                    return match rows {
+                        0 => Ok(Finish::Rollback(ExchangeOutcome::NotApproved)),
+                        4 => Ok(Finish::Commit(ExchangeOutcome::Issued)),
+                        n => Err(StoreError::Corrupt(format!(
+                            "code exchange changed {n} rows instead of 4"
+                        ))),
+                    };
+                }
+                lock_developer_in(conn, backend, &grant.developer_id).await?;
+                let consumed = sqlx::query(
+                    "UPDATE auth_requests SET status = 'consumed', code_used_at = $2, updated_at = $2 \
+                     WHERE id = $1 AND status = 'approved'",
+                )
+                .bind(&auth_request_id)
+                .bind(grant.created_at)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if consumed != 1 {
+                    return Ok(Finish::Rollback(ExchangeOutcome::NotApproved));
+                }
+                insert_issued(conn, backend, Some(&grant), &token, &refresh).await?;
+                Ok(Finish::Commit(ExchangeOutcome::Issued))
+            })
+        })
+        .await
     }
 
     /// The grant issued from an authorization request, if any.
@@ -401,24 +549,27 @@ impl Store {
         token: &NewTokenRow,
         refresh: &NewRefreshToken,
     ) -> StoreResult<DelegateOutcome> {
-        let mut tx = self.pool().begin().await?;
-        lock_developer(&mut tx, &child.developer_id).await?;
-        let parent = sqlx::query(
-            "SELECT id FROM grants WHERE id = $1 AND developer_id = $2 AND status = 'active' AND expires_at > $3",
-        )
-        .bind(child.parent_grant_id.clone())
-        .bind(&child.developer_id)
-        .bind(child.created_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if parent.is_none() {
-            tx.rollback().await?;
-            return Ok(DelegateOutcome::ParentInactive);
-        }
-        insert_grant(&mut tx, child).await?;
-        insert_token_row(&mut tx, token).await?;
-        insert_refresh_token(&mut tx, refresh).await?;
-        tx.commit().await?;
-        Ok(DelegateOutcome::Issued)
+        let backend = self.backend();
+        let (child, token, refresh) = (child.clone(), token.clone(), refresh.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                lock_developer_in(conn, backend, &child.developer_id).await?;
+                let parent = sqlx::query(
+                    "SELECT id FROM grants WHERE id = $1 AND developer_id = $2 AND status = 'active' \
+                     AND expires_at > $3",
+                )
+                .bind(child.parent_grant_id.clone())
+                .bind(&child.developer_id)
+                .bind(child.created_at)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if parent.is_none() {
+                    return Ok(Finish::Rollback(DelegateOutcome::ParentInactive));
+                }
+                insert_issued(conn, backend, Some(&child), &token, &refresh).await?;
+                Ok(Finish::Commit(DelegateOutcome::Issued))
+            })
+        })
+        .await
     }
 }

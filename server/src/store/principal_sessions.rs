@@ -37,6 +37,7 @@ fn session_from_row(row: &AnyRow) -> StoreResult<PrincipalSessionRow> {
 impl Store {
     /// Records an issued session token.
     pub async fn insert_principal_session(&self, row: &PrincipalSessionRow) -> StoreResult<()> {
+        let _gate = self.write_gate().await;
         sqlx::query(
             "INSERT INTO principal_sessions (jti, developer_id, principal_id, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -70,6 +71,7 @@ impl Store {
         jti: &str,
     ) -> StoreResult<bool> {
         let now = db_ms(crate::time::now_ms());
+        let _gate = self.write_gate().await;
         let done = sqlx::query(
             "UPDATE principal_sessions SET revoked_at = $3 \
              WHERE jti = $1 AND developer_id = $2 AND revoked_at IS NULL",

@@ -47,14 +47,28 @@ impl Store {
         purpose: &str,
         now_ms: i64,
     ) -> StoreResult<Vec<SigningKeyRow>> {
-        sqlx::query(
-            "UPDATE signing_keys SET state = 'retired', retired_at = $2 \
-             WHERE purpose = $1 AND state = 'retiring' AND retire_after <= $2",
-        )
-        .bind(purpose)
-        .bind(now_ms)
-        .execute(self.pool())
-        .await?;
+        let rows = self.read_signing_keys(purpose).await?;
+        let due = |row: &SigningKeyRow| {
+            row.state == "retiring" && row.retire_after.is_some_and(|at| at <= now_ms)
+        };
+        if !rows.iter().any(due) {
+            return Ok(rows);
+        }
+        {
+            let _gate = self.write_gate().await;
+            sqlx::query(
+                "UPDATE signing_keys SET state = 'retired', retired_at = $2 \
+                 WHERE purpose = $1 AND state = 'retiring' AND retire_after <= $2",
+            )
+            .bind(purpose)
+            .bind(now_ms)
+            .execute(self.pool())
+            .await?;
+        }
+        self.read_signing_keys(purpose).await
+    }
+
+    async fn read_signing_keys(&self, purpose: &str) -> StoreResult<Vec<SigningKeyRow>> {
         let rows = sqlx::query(
             "SELECT kid, alg, purpose, state, private_key_pem, public_jwk, created_at, retire_after \
              FROM signing_keys WHERE purpose = $1 AND state IN ('active', 'retiring') \
@@ -74,7 +88,7 @@ impl Store {
         key: &SigningKeyRow,
         retire_after: i64,
     ) -> StoreResult<u64> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let demoted = sqlx::query(
             "UPDATE signing_keys SET state = 'retiring', retire_after = $3 \
              WHERE purpose = $1 AND state = 'active' AND kid <> $2",

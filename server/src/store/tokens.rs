@@ -2,9 +2,13 @@
 //! random bits stored as SHA-256 hex, single use, rotation families; presenting a used token revokes its
 //! whole family and records the reuse).
 
-use super::grants::{Grant, lock_developer, revoke_cascade_in};
-use super::{Store, StoreResult, db_ms};
-use sqlx::{Any, Row, Transaction};
+use super::grants::{Grant, insert_issued, lock_developer_in, revoke_cascade_in};
+use super::{Finish, Store, StoreResult, db_ms};
+use sqlx::AnyConnection;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// A token row to insert.
 #[derive(Debug, Clone)]
@@ -53,6 +57,55 @@ pub struct TokenState {
     pub agent_status: Option<String>,
 }
 
+/// Live token states (SQLite only), so that verifying the same token again does not read the database:
+/// an entry is used only while this process has committed no write since it was read (the store's write
+/// generation is unchanged — every write of the process goes through the writer's lock, which bumps it:
+/// a revocation, a suspended or deleted agent, anything) and for at most [`TOKEN_CACHE_TTL`] (a bound for
+/// writes of other processes). Only states that pass the online gate are kept; an unknown, revoked or
+/// suspended token is read every time. PostgreSQL, whose other nodes write too, has no such cache.
+#[derive(Debug, Default)]
+pub(crate) struct TokenStateCache {
+    entries: RwLock<HashMap<String, CachedTokenState>>,
+}
+
+/// `jti` → (write generation and time of the read, state).
+type CachedTokenState = (u64, Instant, Arc<TokenState>);
+
+/// How long a cached token state may be used at most.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// At most this many cached token states (the cache is emptied when full).
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+impl TokenStateCache {
+    fn get(&self, developer_id: &str, jti: &str, generation: u64) -> Option<Arc<TokenState>> {
+        let entries = self.entries.read().ok()?;
+        let (at_generation, read_at, state) = entries.get(jti)?;
+        (*at_generation == generation
+            && read_at.elapsed() < TOKEN_CACHE_TTL
+            && state.grant.developer_id == developer_id)
+            .then(|| state.clone())
+    }
+
+    fn put(&self, jti: &str, generation: u64, read_at: Instant, state: &Arc<TokenState>) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= TOKEN_CACHE_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(jti.to_owned(), (generation, read_at, state.clone()));
+        }
+    }
+}
+
+impl TokenState {
+    /// Passes every stored check of the online gate that does not depend on the time.
+    fn live(&self) -> bool {
+        !self.token_revoked
+            && self.grant.status == "active"
+            && self.agent_status.as_deref() == Some("active")
+    }
+}
+
 /// A refresh token with its grant.
 #[derive(Debug, Clone)]
 pub struct RefreshState {
@@ -85,10 +138,7 @@ pub enum RotateOutcome {
     Invalid,
 }
 
-pub(crate) async fn insert_token_row(
-    tx: &mut Transaction<'_, Any>,
-    t: &NewTokenRow,
-) -> StoreResult<()> {
+pub(crate) async fn insert_token_row(tx: &mut AnyConnection, t: &NewTokenRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO tokens (jti, grant_id, developer_id, kid, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -98,13 +148,13 @@ pub(crate) async fn insert_token_row(
     .bind(&t.kid)
     .bind(t.issued_at)
     .bind(t.expires_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub(crate) async fn insert_refresh_token(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     r: &NewRefreshToken,
 ) -> StoreResult<()> {
     sqlx::query(
@@ -117,10 +167,21 @@ pub(crate) async fn insert_refresh_token(
     .bind(&r.family_id)
     .bind(r.created_at)
     .bind(r.expires_at)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
+
+/// The token-state query (built once).
+static TOKEN_STATE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT t.revoked AS t_revoked, t.expires_at AS t_expires_at, a.status AS agent_status, \
+           a.deleted_at AS agent_deleted_at, {} \
+         FROM tokens t JOIN grants g ON g.id = t.grant_id JOIN agents a ON a.id = g.agent_id \
+         WHERE t.jti = $1 AND t.developer_id = $2 AND g.developer_id = $2",
+        prefixed_grant_columns()
+    )
+});
 
 fn prefixed_grant_columns() -> String {
     super::grants::GRANT_COLUMNS
@@ -131,41 +192,63 @@ fn prefixed_grant_columns() -> String {
 }
 
 async fn family_reused(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     family_id: &str,
     token_hash: &str,
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1")
         .bind(family_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE refresh_tokens SET reuse_detected_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 impl Store {
     /// The token `jti` of the developer with its grant and agent status; `None` when unknown or foreign.
+    /// On SQLite a live state read since this process's last write is reused ([`TokenStateCache`]).
     pub async fn token_state(
         &self,
         developer_id: &str,
         jti: &str,
+    ) -> StoreResult<Option<Arc<TokenState>>> {
+        let cache = self.token_cache.as_ref().zip(self.write_generation());
+        if let Some((cache, generation)) = cache
+            && let Some(state) = cache.get(developer_id, jti, generation)
+        {
+            return Ok(Some(state));
+        }
+        // Generation and time are taken before the read, so an entry never outlives what it saw.
+        let read_at = Instant::now();
+        let state = self
+            .read_token_state(developer_id, jti)
+            .await?
+            .map(Arc::new);
+        if let (Some((cache, generation)), Some(state)) = (cache, &state)
+            && state.live()
+        {
+            cache.put(jti, generation, read_at, state);
+        }
+        Ok(state)
+    }
+
+    async fn read_token_state(
+        &self,
+        developer_id: &str,
+        jti: &str,
     ) -> StoreResult<Option<TokenState>> {
-        let row = sqlx::query(&format!(
-            "SELECT t.revoked AS t_revoked, t.expires_at AS t_expires_at, a.status AS agent_status, \
-               a.deleted_at AS agent_deleted_at, {} \
-             FROM tokens t JOIN grants g ON g.id = t.grant_id JOIN agents a ON a.id = g.agent_id \
-             WHERE t.jti = $1 AND t.developer_id = $2 AND g.developer_id = $2",
-            prefixed_grant_columns()
-        ))
-        .bind(jti)
-        .bind(developer_id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = self
+            .fetch_optional_hot(
+                sqlx::query(TOKEN_STATE_SQL.as_str())
+                    .bind(jti)
+                    .bind(developer_id),
+            )
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let deleted: Option<i64> = row.try_get("agent_deleted_at")?;
         Ok(Some(TokenState {
@@ -183,16 +266,24 @@ impl Store {
     /// Revokes one token (§7.4); `false` when unknown, foreign or already revoked.
     pub async fn revoke_token(&self, developer_id: &str, jti: &str) -> StoreResult<bool> {
         let now = db_ms(crate::time::now_ms());
-        let n = sqlx::query(
-            "UPDATE tokens SET revoked = 1, revoked_at = $3 WHERE jti = $1 AND developer_id = $2 AND revoked = 0",
-        )
-        .bind(jti)
-        .bind(developer_id)
-        .bind(now)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        Ok(n == 1)
+        let (developer_id, jti) = (developer_id.to_owned(), jti.to_owned());
+        // One statement: no savepoint needed.
+        self.write_unguarded(move |conn| {
+            Box::pin(async move {
+                let n = sqlx::query(
+                    "UPDATE tokens SET revoked = 1, revoked_at = $3 \
+                     WHERE jti = $1 AND developer_id = $2 AND revoked = 0",
+                )
+                .bind(&jti)
+                .bind(&developer_id)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                Ok(Finish::Commit(n == 1))
+            })
+        })
+        .await
     }
 
     /// The developer's refresh token with hash `token_hash`.
@@ -240,11 +331,20 @@ impl Store {
         token_hash: &str,
     ) -> StoreResult<()> {
         let now = db_ms(crate::time::now_ms());
-        let mut tx = self.pool().begin().await?;
-        lock_developer(&mut tx, developer_id).await?;
-        family_reused(&mut tx, family_id, token_hash, now).await?;
-        tx.commit().await?;
-        Ok(())
+        let backend = self.backend();
+        let (developer_id, family_id, token_hash) = (
+            developer_id.to_owned(),
+            family_id.to_owned(),
+            token_hash.to_owned(),
+        );
+        self.write(move |conn| {
+            Box::pin(async move {
+                lock_developer_in(conn, backend, &developer_id).await?;
+                family_reused(conn, &family_id, &token_hash, now).await?;
+                Ok(Finish::Commit(()))
+            })
+        })
+        .await
     }
 
     /// Refresh (§7.3) under the developer lock: marks `old_hash` used (conditionally, so a concurrent reuse
@@ -256,49 +356,51 @@ impl Store {
         refresh: &NewRefreshToken,
     ) -> StoreResult<RotateOutcome> {
         let now = token.issued_at;
-        let mut tx = self.pool().begin().await?;
-        lock_developer(&mut tx, &token.developer_id).await?;
-        let marked = sqlx::query(
-            "UPDATE refresh_tokens SET used = 1, used_at = $2 \
-             WHERE token_hash = $1 AND developer_id = $3 AND used = 0 AND revoked = 0 AND expires_at > $2",
-        )
-        .bind(old_hash)
-        .bind(now)
-        .bind(&token.developer_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if marked != 1 {
-            let used: Option<i64> =
-                sqlx::query("SELECT used FROM refresh_tokens WHERE token_hash = $1")
-                    .bind(old_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get("used"))
-                    .transpose()?;
-            if used == Some(1) {
-                family_reused(&mut tx, &refresh.family_id, old_hash, now).await?;
-                tx.commit().await?;
-                return Ok(RotateOutcome::Reused);
-            }
-            tx.rollback().await?;
-            return Ok(RotateOutcome::Invalid);
-        }
-        let live = sqlx::query(
-            "SELECT id FROM grants WHERE id = $1 AND status = 'active' AND expires_at > $2",
-        )
-        .bind(&token.grant_id)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if live.is_none() {
-            tx.rollback().await?;
-            return Ok(RotateOutcome::Invalid);
-        }
-        insert_token_row(&mut tx, token).await?;
-        insert_refresh_token(&mut tx, refresh).await?;
-        tx.commit().await?;
-        Ok(RotateOutcome::Rotated)
+        let backend = self.backend();
+        let (old_hash, token, refresh) = (old_hash.to_owned(), token.clone(), refresh.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                lock_developer_in(conn, backend, &token.developer_id).await?;
+                let marked = sqlx::query(
+                    "UPDATE refresh_tokens SET used = 1, used_at = $2 \
+                     WHERE token_hash = $1 AND developer_id = $3 AND used = 0 AND revoked = 0 \
+                     AND expires_at > $2",
+                )
+                .bind(&old_hash)
+                .bind(now)
+                .bind(&token.developer_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if marked != 1 {
+                    let used: Option<i64> =
+                        sqlx::query("SELECT used FROM refresh_tokens WHERE token_hash = $1")
+                            .bind(&old_hash)
+                            .fetch_optional(&mut *conn)
+                            .await?
+                            .map(|r| r.try_get("used"))
+                            .transpose()?;
+                    if used == Some(1) {
+                        family_reused(conn, &refresh.family_id, &old_hash, now).await?;
+                        return Ok(Finish::Commit(RotateOutcome::Reused));
+                    }
+                    return Ok(Finish::Rollback(RotateOutcome::Invalid));
+                }
+                let live = sqlx::query(
+                    "SELECT id FROM grants WHERE id = $1 AND status = 'active' AND expires_at > $2",
+                )
+                .bind(&token.grant_id)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await?;
+                if live.is_none() {
+                    return Ok(Finish::Rollback(RotateOutcome::Invalid));
+                }
+                insert_issued(conn, backend, None, &token, &refresh).await?;
+                Ok(Finish::Commit(RotateOutcome::Rotated))
+            })
+        })
+        .await
     }
 
     /// Replay of a consumed authorization code (IMP-8): revokes the grant issued from it (with descendants).
@@ -308,21 +410,27 @@ impl Store {
         auth_request_id: &str,
     ) -> StoreResult<Vec<String>> {
         let now = db_ms(crate::time::now_ms());
-        let mut tx = self.pool().begin().await?;
-        lock_developer(&mut tx, developer_id).await?;
-        let grant: Option<String> =
-            sqlx::query("SELECT id FROM grants WHERE auth_request_id = $1 AND developer_id = $2")
-                .bind(auth_request_id)
-                .bind(developer_id)
-                .fetch_optional(&mut *tx)
+        let backend = self.backend();
+        let (developer_id, auth_request_id) = (developer_id.to_owned(), auth_request_id.to_owned());
+        self.write(move |conn| {
+            Box::pin(async move {
+                lock_developer_in(conn, backend, &developer_id).await?;
+                let grant: Option<String> = sqlx::query(
+                    "SELECT id FROM grants WHERE auth_request_id = $1 AND developer_id = $2",
+                )
+                .bind(&auth_request_id)
+                .bind(&developer_id)
+                .fetch_optional(&mut *conn)
                 .await?
                 .map(|r| r.try_get("id"))
                 .transpose()?;
-        let revoked = match grant {
-            Some(id) => revoke_cascade_in(&mut tx, developer_id, &id, now).await?,
-            None => Vec::new(),
-        };
-        tx.commit().await?;
-        Ok(revoked)
+                let revoked = match grant {
+                    Some(id) => revoke_cascade_in(conn, &developer_id, &id, now).await?,
+                    None => Vec::new(),
+                };
+                Ok(Finish::Commit(revoked))
+            })
+        })
+        .await
     }
 }

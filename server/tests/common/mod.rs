@@ -57,6 +57,7 @@ pub fn serve_args(data_dir: PathBuf, database_url: Option<String>) -> ServeArgs 
         rate_limit: 1000,
         rate_limit_window: 60,
         grants: Default::default(),
+        ip_limits: Default::default(),
     }
 }
 
@@ -168,6 +169,7 @@ impl TestServer {
         config.rate_limit_window = args.rate_limit_window;
         config.max_grant_lifetime = args.storage.max_grant_lifetime;
         args.grants.apply(&mut config);
+        args.ip_limits.apply(&mut config);
         adjust(&mut config);
         let state = AppState::new(store, config);
         let router = router(state.clone());

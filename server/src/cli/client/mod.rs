@@ -260,7 +260,7 @@ pub(crate) enum AgentsCommand {
     /// Register an agent
     #[command(alias = "register")]
     Create(AgentCreateArgs),
-    /// Change an agent's name, description, scopes or status
+    /// Change an agent's name, description, scopes, redirect URIs or status
     Update(AgentUpdateArgs),
     /// Delete an agent
     Delete(IdArgs),
@@ -294,13 +294,17 @@ pub(crate) struct AgentCreateArgs {
     /// Declared scopes, comma-separated (a,b,c)
     #[arg(long, value_delimiter = ',')]
     scopes: Option<Vec<String>>,
+    /// A registered redirect URI (repeat for several); authorize then accepts only these
+    #[arg(long = "redirect-uri", value_name = "URL")]
+    redirect_uris: Vec<String>,
     #[command(flatten)]
     conn: Conn,
 }
 
 /// `grantex agents update`
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["name", "description", "scopes", "status"]))]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true)
+    .args(["name", "description", "scopes", "redirect_uris", "clear_redirect_uris", "status"]))]
 pub(crate) struct AgentUpdateArgs {
     /// The agent id
     id: String,
@@ -313,6 +317,16 @@ pub(crate) struct AgentUpdateArgs {
     /// New scopes, comma-separated (replaces the list)
     #[arg(long, value_delimiter = ',')]
     scopes: Option<Vec<String>>,
+    /// Registered redirect URI (repeat for several; replaces the list)
+    #[arg(
+        long = "redirect-uri",
+        value_name = "URL",
+        conflicts_with = "clear_redirect_uris"
+    )]
+    redirect_uris: Vec<String>,
+    /// Remove every registered redirect URI
+    #[arg(long)]
+    clear_redirect_uris: bool,
     /// New status
     #[arg(long, value_parser = ["active", "suspended"])]
     status: Option<String>,
@@ -348,6 +362,7 @@ pub(crate) fn run_agents(command: AgentsCommand) -> ExitCode {
                 name: a.name,
                 description: a.description,
                 scopes: a.scopes.map(clean_scopes),
+                redirect_uris: (!a.redirect_uris.is_empty()).then_some(a.redirect_uris),
             };
             let r = a.conn.client().and_then(|c| c.create_agent(&request));
             finish(&a.conn, r, kv)
@@ -357,6 +372,11 @@ pub(crate) fn run_agents(command: AgentsCommand) -> ExitCode {
                 name: a.name,
                 description: a.description,
                 scopes: a.scopes.map(clean_scopes),
+                redirect_uris: if a.clear_redirect_uris {
+                    Some(Vec::new())
+                } else {
+                    (!a.redirect_uris.is_empty()).then_some(a.redirect_uris)
+                },
                 status: a.status,
             };
             let r = a
