@@ -925,6 +925,153 @@ pub fn verify_audit_chain_json(entries_json: Unknown<'_>) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// DIDs (PROTOCOL.md §1.5): the JSON forms (the wasm build's names) and throwing forms over the same answers.
+// ---------------------------------------------------------------------------------------------------------
+
+/// A JSON value (an answer's `value`) as a JS value.
+fn json_to_js<'env>(env: &'env Env, value: &serde_json::Value) -> napi::Result<Unknown<'env>> {
+    use serde_json::Value;
+    match value {
+        Value::Null => Null.into_unknown(env),
+        Value::Bool(b) => b.into_unknown(env),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN).into_unknown(env),
+        Value::String(s) => s.as_str().into_unknown(env),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| json_to_js(env, item))
+            .collect::<napi::Result<Vec<_>>>()?
+            .into_unknown(env),
+        Value::Object(members) => {
+            let mut object = Object::new(env)?;
+            for (name, member) in members {
+                object.set(name, json_to_js(env, member)?)?;
+            }
+            ToNapiValue::into_unknown(object, env)
+        }
+    }
+}
+
+/// The `value` of a core answer as a JS value, or its error thrown with the answer's code.
+fn answer_to_js<'env>(env: &'env Env, answer: &str) -> Result<Unknown<'env>, Code> {
+    let parsed: serde_json::Value = serde_json::from_str(answer)
+        .map_err(|e| js_err(ErrorCode::Internal, format!("unreadable core answer: {e}")))?;
+    if parsed.get("ok") == Some(&serde_json::Value::Bool(true)) {
+        let value = parsed.get("value").unwrap_or(&serde_json::Value::Null);
+        return json_to_js(env, value).map_err(napi_err(ErrorCode::Internal));
+    }
+    let error = parsed.get("error");
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(serde_json::Value::as_str)
+    };
+    let code = field("code")
+        .and_then(ErrorCode::parse)
+        .unwrap_or(ErrorCode::Internal);
+    Err(js_err(code, field("message").unwrap_or("unknown error")))
+}
+
+/// A string argument of the throwing DID functions (`INVALID_INPUT` otherwise).
+fn did_call<'env>(
+    env: &'env Env,
+    value: &Unknown<'_>,
+    what: &str,
+    call: fn(&str) -> String,
+) -> Result<Unknown<'env>, Code> {
+    let text = scope_arg(value, what)?;
+    answer_to_js(env, &call(&text))
+}
+
+/// Runs a DID JSON form on a string argument; anything else answers `INVALID_INPUT`.
+fn did_json_call(value: &Unknown<'_>, what: &str, call: fn(&str) -> String) -> String {
+    match scope_arg(value, what) {
+        Ok(text) => call(&text),
+        Err(e) => invalid_input_answer(&e.reason),
+    }
+}
+
+/// The URL of a `did:web` DID's document; throws `INVALID_DID`.
+#[napi(ts_args_type = "did: string", ts_return_type = "string")]
+pub fn did_web_to_url<'env>(env: &'env Env, did: Unknown<'_>) -> Result<Unknown<'env>, Code> {
+    did_call(env, &did, "the DID", api::did_web_to_url_json)
+}
+
+/// The `did:web` DID of a base URL; throws `INVALID_DID`.
+#[napi(ts_args_type = "url: string", ts_return_type = "string")]
+pub fn did_web_from_url<'env>(env: &'env Env, url: Unknown<'_>) -> Result<Unknown<'env>, Code> {
+    did_call(env, &url, "the URL", api::did_web_from_url_json)
+}
+
+/// The public JWK of a `did:key` (Ed25519 or P-256); throws `INVALID_DID`.
+#[napi(
+    ts_args_type = "did: string",
+    ts_return_type = "Record<string, string>"
+)]
+pub fn did_key_to_jwk<'env>(env: &'env Env, did: Unknown<'_>) -> Result<Unknown<'env>, Code> {
+    did_call(env, &did, "the DID", api::did_key_to_jwk_json)
+}
+
+/// The agent id of `did:grantex:ag_<ULID>`; throws `INVALID_DID`.
+#[napi(ts_args_type = "did: string", ts_return_type = "string")]
+pub fn agent_did_to_id<'env>(env: &'env Env, did: Unknown<'_>) -> Result<Unknown<'env>, Code> {
+    did_call(env, &did, "the DID", api::agent_did_to_id_json)
+}
+
+/// The agent DID of `ag_<ULID>`; throws `INVALID_DID`.
+#[napi(ts_args_type = "agentId: string", ts_return_type = "string")]
+pub fn agent_id_to_did<'env>(env: &'env Env, agent_id: Unknown<'_>) -> Result<Unknown<'env>, Code> {
+    did_call(env, &agent_id, "the agent id", api::agent_id_to_did_json)
+}
+
+/// The public JWK of `reference` in a resolved DID document: `{did, document (object or JSON text),
+/// reference, purpose?}` (an object, or its JSON text); throws `INVALID_DID` / `INVALID_INPUT`.
+#[napi(
+    ts_args_type = "request: { did: string; document: object | string; reference: string; purpose?: string } | string",
+    ts_return_type = "Record<string, string>"
+)]
+pub fn did_document_key<'env>(env: &'env Env, request: Unknown<'_>) -> Result<Unknown<'env>, Code> {
+    let text = json_arg(env, &request, ErrorCode::InvalidInput, "the request")
+        .map_err(|e| with_pending_cause(env.raw(), e))?;
+    answer_to_js(env, &api::did_document_key_json(&text))
+}
+
+/// `did:web` DID → answer text (value: the document URL).
+#[napi(ts_args_type = "did: string")]
+pub fn did_web_to_url_json(did: Unknown<'_>) -> String {
+    did_json_call(&did, "the DID", api::did_web_to_url_json)
+}
+
+/// Base URL → answer text (value: the `did:web` DID).
+#[napi(ts_args_type = "url: string")]
+pub fn did_web_from_url_json(url: Unknown<'_>) -> String {
+    did_json_call(&url, "the URL", api::did_web_from_url_json)
+}
+
+/// `did:key` → answer text (value: the public JWK).
+#[napi(ts_args_type = "did: string")]
+pub fn did_key_to_jwk_json(did: Unknown<'_>) -> String {
+    did_json_call(&did, "the DID", api::did_key_to_jwk_json)
+}
+
+/// Agent DID → answer text (value: the agent id).
+#[napi(ts_args_type = "did: string")]
+pub fn agent_did_to_id_json(did: Unknown<'_>) -> String {
+    did_json_call(&did, "the DID", api::agent_did_to_id_json)
+}
+
+/// Agent id → answer text (value: the agent DID).
+#[napi(ts_args_type = "agentId: string")]
+pub fn agent_id_to_did_json(agent_id: Unknown<'_>) -> String {
+    did_json_call(&agent_id, "the agent id", api::agent_id_to_did_json)
+}
+
+/// `{"did","document","reference","purpose"?}` JSON text → answer text (value: the public JWK).
+#[napi(ts_args_type = "requestJson: string")]
+pub fn did_document_key_json(request_json: Unknown<'_>) -> String {
+    json_call(&request_json, api::did_document_key_json)
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Helpers.
 // ---------------------------------------------------------------------------------------------------------
 

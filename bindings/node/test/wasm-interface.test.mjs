@@ -11,6 +11,7 @@ test('every name of the wasm core interface is exported', () => {
     'Verifier', 'verifyGrantTokenJson', 'resolveIssuerJson', 'verifySdJwtJson', 'presentSdJwtJson',
     'verifyCredentialJson', 'verifyCredentialUpstreamJson', 'statusListGetJson', 'verifyAuditChainJson',
     'jwkThumbprintJson', 'decodeUnverifiedJson', 'scopeSatisfies', 'scopeNarrows', 'scopeDescribe', 'coreVersion',
+    'didWebToUrlJson', 'didWebFromUrlJson', 'didKeyToJwkJson', 'agentDidToIdJson', 'agentIdToDidJson', 'didDocumentKeyJson',
   ]) {
     assert.equal(typeof addon[name], 'function', name);
   }

@@ -8,7 +8,10 @@
 //! Two kinds of export:
 //!
 //! * [`Verifier`] — a JWKS parsed once; `verify(token, optionsJson)` returns the `VerifiedGrant` as a JS
-//!   object or throws a JS `Error` whose `code` property is the core's stable error code.
+//!   object or throws a JS `Error` whose `code` property is the core's stable error code. For the WebCrypto
+//!   path it also splits a verification in two (`beginExternalCheck` / `completeBegun`), keeping the begun
+//!   token between the halves, and reuses the parse of an unchanged options text (speed only: the answers
+//!   are the core's, call for call).
 //! * `*Json` functions — the JSON call/answer contract of `grantex_core::api` verbatim: JSON text in, JSON
 //!   text out (`{"ok":true,"value":…}` / `{"ok":false,"error":{"code","message"}}`). They never throw.
 
@@ -16,6 +19,9 @@ use grantex_core::api;
 use grantex_core::error::{Error, ErrorCode};
 use grantex_core::grant;
 use grantex_core::jwk::KeySet;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// A JS `Error` with the core's message and a `code` property (`"INVALID_SIGNATURE"`, …).
@@ -45,6 +51,44 @@ fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
 #[wasm_bindgen]
 pub struct Verifier {
     keys: KeySet,
+    /// The last options text and what it parsed to: hot paths pass the same options on every call (and the
+    /// WebCrypto path uses them twice per token), so an identical text is not parsed again.
+    last_options: RefCell<Option<(String, Rc<grant::VerifyOptions>)>>,
+    /// The token and options of the last [`MAX_BEGUN`] RS256 checks handed out by
+    /// [`Verifier::begin_external_check`] and not yet completed, oldest first, for [`Verifier::complete_begun`]
+    /// (so the token crosses from JS once per verification, however many are in flight).
+    begun: RefCell<VecDeque<Begun>>,
+    /// Identifier of the last begun check.
+    begun_id: Cell<u32>,
+}
+
+/// Begun checks kept for [`Verifier::complete_begun`]; past this the oldest is forgotten (its caller then
+/// completes with [`Verifier::complete_external_check`], passing the token again).
+const MAX_BEGUN: usize = 256;
+
+struct Begun {
+    id: u32,
+    token: String,
+    options: Rc<grant::VerifyOptions>,
+}
+
+impl Verifier {
+    /// The parsed options of `options_json` (the cached parse when the text is unchanged); a text that fails
+    /// to parse is never cached.
+    fn options(&self, options_json: &str) -> grantex_core::error::Result<Rc<grant::VerifyOptions>> {
+        let Ok(mut cache) = self.last_options.try_borrow_mut() else {
+            // Re-entered (cannot happen: the core never calls back into JS); parse without the cache.
+            return api::parse_verify_options(options_json).map(Rc::new);
+        };
+        if let Some((text, options)) = cache.as_ref()
+            && text == options_json
+        {
+            return Ok(Rc::clone(options));
+        }
+        let options = Rc::new(api::parse_verify_options(options_json)?);
+        *cache = Some((options_json.to_owned(), Rc::clone(&options)));
+        Ok(options)
+    }
 }
 
 #[wasm_bindgen]
@@ -53,44 +97,100 @@ impl Verifier {
     #[wasm_bindgen(constructor)]
     pub fn new(jwks_json: &str) -> Result<Verifier, JsValue> {
         KeySet::from_jwks_json(jwks_json)
-            .map(|keys| Verifier { keys })
+            .map(|keys| Verifier {
+                keys,
+                last_options: RefCell::new(None),
+                begun: RefCell::new(VecDeque::new()),
+                begun_id: Cell::new(0),
+            })
             .map_err(|e| js_error(&e))
     }
 
     /// Verifies a grant token under options given as the core's JSON options (`VerifyOptionsJson`, `now`
     /// required); returns the `VerifiedGrant` object or throws an `Error` with `code`.
     pub fn verify(&self, token: &str, options_json: &str) -> Result<JsValue, JsValue> {
-        let grant = api::parse_verify_options(options_json)
+        let grant = self
+            .options(options_json)
             .and_then(|options| api::verify_grant_token(&self.keys, token, &options))
             .map_err(|e| js_error(&e))?;
         to_js(&grant)
     }
 
     /// First half of a verification whose signature the caller checks (WebCrypto): runs every check that
-    /// precedes the signature exactly as [`Verifier::verify`] and returns `{alg, keyThumbprint, signingInput,
-    /// signature}` (`signature` a `Uint8Array`), or throws the first failure
-    /// (`grant::begin_external_signature_check`).
+    /// precedes the signature exactly as [`Verifier::verify`] (`grant::begin_external_signature_check`) and
+    /// throws the first failure. Returns one `Uint8Array` (one copy out of wasm memory, no property set from
+    /// wasm): `[1]` when the algorithm is not RS256 (the caller verifies with [`Verifier::verify`] instead),
+    /// else `[0, id (u32 LE), t, thumbprint (t ASCII bytes), s (u32 LE), signing input (s bytes),
+    /// signature]`, where `thumbprint` is the RFC 7638 thumbprint of the one key that must verify the
+    /// signature and `id` names this check for [`Verifier::complete_begun`].
+    ///
+    /// The token comes as its UTF-8 bytes (JS `TextEncoder.encodeInto`, a native copy, instead of the glue's
+    /// per-character loop for strings); bytes that are not UTF-8 are `MALFORMED_TOKEN`.
     #[wasm_bindgen(js_name = beginExternalCheck)]
     pub fn begin_external_check(
         &self,
-        token: &str,
+        token: &[u8],
         options_json: &str,
-    ) -> Result<JsValue, JsValue> {
-        let check = api::parse_verify_options(options_json)
-            .and_then(|options| grant::begin_external_signature_check(&self.keys, token, &options))
+    ) -> Result<js_sys::Uint8Array, JsValue> {
+        let token = std::str::from_utf8(token)
+            .map_err(|_| js_error(&Error::malformed("the token is not UTF-8")))?;
+        let options = self.options(options_json).map_err(|e| js_error(&e))?;
+        let check = grant::begin_external_signature_check(&self.keys, token, &options)
             .map_err(|e| js_error(&e))?;
-        let out = js_sys::Object::new();
-        let set = |name: &str, value: &JsValue| {
-            js_sys::Reflect::set(&out, &JsValue::from_str(name), value)
+        let thumbprint = check.key_thumbprint.as_bytes();
+        let signing_input = check.signing_input.as_bytes();
+        let (true, Ok(t), Ok(s)) = (
+            check.alg == grantex_core::crypto::Algorithm::RS256,
+            u8::try_from(thumbprint.len()),
+            u32::try_from(signing_input.len()),
+        ) else {
+            return Ok(js_sys::Uint8Array::from(&[1u8][..]));
         };
-        set("alg", &JsValue::from_str(check.alg.name()))?;
-        set("keyThumbprint", &JsValue::from_str(&check.key_thumbprint))?;
-        set("signingInput", &JsValue::from_str(&check.signing_input))?;
-        set(
-            "signature",
-            &js_sys::Uint8Array::from(check.signature.as_slice()).into(),
-        )?;
-        Ok(out.into())
+        let id = self.begun_id.get().wrapping_add(1);
+        self.begun_id.set(id);
+        if let Ok(mut begun) = self.begun.try_borrow_mut() {
+            if begun.len() >= MAX_BEGUN {
+                begun.pop_front();
+            }
+            begun.push_back(Begun {
+                id,
+                token: token.to_owned(),
+                options,
+            });
+        }
+        let mut out =
+            Vec::with_capacity(10 + thumbprint.len() + signing_input.len() + check.signature.len());
+        out.push(0);
+        out.extend_from_slice(&id.to_le_bytes());
+        out.push(t);
+        out.extend_from_slice(thumbprint);
+        out.extend_from_slice(&s.to_le_bytes());
+        out.extend_from_slice(signing_input);
+        out.extend_from_slice(&check.signature);
+        Ok(js_sys::Uint8Array::from(out.as_slice()))
+    }
+
+    /// Second half of the check `id` handed out by [`Verifier::begin_external_check`], with the token and
+    /// options it was given (`grant::complete_external_signature_check`): the `VerifiedGrant`, or throws
+    /// exactly as [`Verifier::complete_external_check`] would. `undefined` when `id` is not (or no longer)
+    /// held (the caller then uses [`Verifier::complete_external_check`]). The check is forgotten either way.
+    #[wasm_bindgen(js_name = completeBegun)]
+    pub fn complete_begun(&self, id: u32, signature_valid: bool) -> Result<JsValue, JsValue> {
+        let begun = self.begun.try_borrow_mut().ok().and_then(|mut held| {
+            let at = held.iter().position(|b| b.id == id)?;
+            held.remove(at)
+        });
+        let Some(begun) = begun else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let grant = grant::complete_external_signature_check(
+            &self.keys,
+            &begun.token,
+            &begun.options,
+            signature_valid,
+        )
+        .map_err(|e| js_error(&e))?;
+        to_js(&grant)
     }
 
     /// Second half: `signature_valid` is the caller's verdict on the signature handed out by
@@ -103,7 +203,8 @@ impl Verifier {
         options_json: &str,
         signature_valid: bool,
     ) -> Result<JsValue, JsValue> {
-        let grant = api::parse_verify_options(options_json)
+        let grant = self
+            .options(options_json)
             .and_then(|options| {
                 grant::complete_external_signature_check(
                     &self.keys,
@@ -119,7 +220,10 @@ impl Verifier {
     /// As [`Verifier::verify`], answering with the JSON answer text instead of throwing.
     #[wasm_bindgen(js_name = verifyJson)]
     pub fn verify_json(&self, token: &str, options_json: &str) -> String {
-        api::verify_grant_token_with_keys_json(&self.keys, token, options_json)
+        api::answer_json(
+            self.options(options_json)
+                .and_then(|options| api::verify_grant_token(&self.keys, token, &options)),
+        )
     }
 
     #[cfg(feature = "credentials")]
@@ -227,6 +331,49 @@ pub fn status_list_get_json(request_json: &str) -> String {
 #[wasm_bindgen(js_name = verifyAuditChainJson)]
 pub fn verify_audit_chain_json(entries_json: &str) -> String {
     api::verify_audit_chain_json(entries_json)
+}
+
+#[cfg(feature = "credentials")]
+/// The URL of a `did:web` DID's document → JSON answer (value: the URL string).
+#[wasm_bindgen(js_name = didWebToUrlJson)]
+pub fn did_web_to_url_json(did: &str) -> String {
+    api::did_web_to_url_json(did)
+}
+
+#[cfg(feature = "credentials")]
+/// The `did:web` DID of a base URL → JSON answer (value: the DID string).
+#[wasm_bindgen(js_name = didWebFromUrlJson)]
+pub fn did_web_from_url_json(url: &str) -> String {
+    api::did_web_from_url_json(url)
+}
+
+#[cfg(feature = "credentials")]
+/// A `did:key` (Ed25519 or P-256) resolved offline → JSON answer (value: the public JWK object).
+#[wasm_bindgen(js_name = didKeyToJwkJson)]
+pub fn did_key_to_jwk_json(did: &str) -> String {
+    api::did_key_to_jwk_json(did)
+}
+
+#[cfg(feature = "credentials")]
+/// `did:grantex:ag_<ULID>` → JSON answer (value: the agent id).
+#[wasm_bindgen(js_name = agentDidToIdJson)]
+pub fn agent_did_to_id_json(did: &str) -> String {
+    api::agent_did_to_id_json(did)
+}
+
+#[cfg(feature = "credentials")]
+/// `ag_<ULID>` → JSON answer (value: the agent DID).
+#[wasm_bindgen(js_name = agentIdToDidJson)]
+pub fn agent_id_to_did_json(agent_id: &str) -> String {
+    api::agent_id_to_did_json(agent_id)
+}
+
+#[cfg(feature = "credentials")]
+/// `{"did","document": object | JSON text,"reference","purpose"?}` → JSON answer (value: the public JWK of
+/// the referenced verification method).
+#[wasm_bindgen(js_name = didDocumentKeyJson)]
+pub fn did_document_key_json(request_json: &str) -> String {
+    api::did_document_key_json(request_json)
 }
 
 /// RFC 7638 thumbprint of a JWK given as JSON → JSON answer (value: the thumbprint).

@@ -15,7 +15,8 @@ export const GRANT_INTERFACE = Object.freeze([
 /** Names a full core (the default wasm build, the native addon) exports on top of GRANT_INTERFACE. */
 export const CREDENTIAL_INTERFACE = Object.freeze([
   'verifySdJwtJson', 'presentSdJwtJson', 'verifyCredentialJson', 'verifyCredentialUpstreamJson',
-  'statusListGetJson', 'verifyAuditChainJson',
+  'statusListGetJson', 'verifyAuditChainJson', 'didWebToUrlJson', 'didWebFromUrlJson', 'didKeyToJwkJson',
+  'agentDidToIdJson', 'agentIdToDidJson', 'didDocumentKeyJson',
 ]);
 
 /** Every name a full core exports; `Verifier` is a class. */
@@ -170,39 +171,88 @@ export class Verifier {
    * `options.webCrypto: false` forces the pure core.
    */
   async verifyAsync(token, options) {
-    const text = JSON.stringify(coreOptions(options));
-    const inner = this.inner;
-    const subtle = globalThis.crypto && globalThis.crypto.subtle;
-    if (!subtle || backendName !== 'wasm' || (options && options.webCrypto === false) ||
-        typeof inner.beginExternalCheck !== 'function') {
-      return this.verifyText(token, text);
-    }
-    let check;
-    try {
-      check = inner.beginExternalCheck(token, text);
-    } catch (e) {
-      throw fromCoreError(e);
-    }
-    if (check.alg !== 'RS256') return this.verifyText(token, text);
-    const key = await this.webCryptoKey(subtle, check.keyThumbprint);
-    if (key === null) return this.verifyText(token, text);
-    let valid;
-    try {
-      valid = await subtle.verify(RSA_PKCS1, key, check.signature, textEncoder.encode(check.signingInput));
-    } catch {
-      valid = false;
-    }
-    try {
-      return inner.completeExternalCheck(token, text, valid === true);
-    } catch (e) {
-      throw fromCoreError(e);
-    }
+    return this.verifyAsyncText(token, JSON.stringify(coreOptions(options)), !(options && options.webCrypto === false));
   }
 
-  /** The WebCrypto key of the JWK with this RFC 7638 thumbprint, imported once (null: not importable). */
-  webCryptoKey(subtle, thumbprint) {
+  /** verifyAsync with the core's JSON options text already built. */
+  async verifyAsyncText(token, text, webCrypto) {
+    const inner = this.inner;
+    const subtle = webCrypto && backendName === 'wasm' && globalThis.crypto ? globalThis.crypto.subtle : undefined;
+    if (!subtle || typeof inner.beginExternalCheck !== 'function' || typeof inner.completeBegun !== 'function') {
+      return this.verifyText(token, text);
+    }
+    if (typeof token !== 'string') return this.verifyText(token, text);
+    let packed;
+    try {
+      packed = inner.beginExternalCheck(utf8(token), text);
+    } catch (e) {
+      throw fromCoreError(e);
+    }
+    // [1]: not RS256. [0, id (u32 LE), t, thumbprint(t), s (u32 LE), signingInput(s), signature] (bindings/wasm).
+    if (packed[0] !== 0) return this.verifyText(token, text);
+    const id = (packed[1] | (packed[2] << 8) | (packed[3] << 16) | (packed[4] << 24)) >>> 0;
+    const t = packed[5];
+    const thumbprint = String.fromCharCode.apply(null, packed.subarray(6, 6 + t));
+    const s = (packed[6 + t] | (packed[7 + t] << 8) | (packed[8 + t] << 16) | (packed[9 + t] << 24)) >>> 0;
+    const signingInput = packed.subarray(10 + t, 10 + t + s);
+    const signature = packed.subarray(10 + t + s);
+    let key = this.webCryptoKeys === null ? undefined : this.webCryptoKeys.get(thumbprint);
+    if (key === undefined) key = await this.importWebCryptoKey(subtle, thumbprint);
+    if (key === null) return this.verifyText(token, text);
+    let verdict;
+    try {
+      verdict = subtle.verify(RSA_PKCS1_VERIFY, key, signature, signingInput);
+    } catch {
+      verdict = Promise.resolve(false);
+    }
+    // The later checks (token kind, claims, issuer, time, audience, scopes) run in the core as if the
+    // signature were valid; that answer is used only when WebCrypto says it is, otherwise the core is asked
+    // with the negative verdict (INVALID_SIGNATURE, exactly as the synchronous path). When no other signature
+    // is in flight they run while WebCrypto works (latency); when others are, after this verdict, so that this
+    // thread keeps dispatching signatures and the crypto threads stay busy (throughput).
+    const alone = signaturesInFlight === 0;
+    signaturesInFlight++;
+    let value;
+    let error;
+    const completeValid = () => {
+      try {
+        value = inner.completeBegun(id, true);
+        if (value === undefined) value = inner.completeExternalCheck(token, text, true);
+      } catch (e) {
+        error = e;
+      }
+    };
+    if (alone) completeValid();
+    let valid;
+    try {
+      valid = (await verdict) === true;
+    } catch {
+      valid = false;
+    } finally {
+      signaturesInFlight--;
+    }
+    if (!valid) {
+      try {
+        const answer = alone ? undefined : inner.completeBegun(id, false);
+        return answer === undefined ? inner.completeExternalCheck(token, text, false) : answer;
+      } catch (e) {
+        throw fromCoreError(e);
+      }
+    }
+    if (!alone) completeValid();
+    if (error !== undefined) throw fromCoreError(error);
+    return value;
+  }
+
+  /**
+   * Imports the RSA JWK with this RFC 7638 thumbprint into WebCrypto once; resolves the CryptoKey, or null
+   * when it is not importable (the caller then verifies in the core). Resolved keys are kept in
+   * `webCryptoKeys` for a synchronous lookup on later calls.
+   */
+  importWebCryptoKey(subtle, thumbprint) {
     if (this.webCryptoKeys === null) {
       this.webCryptoKeys = new Map();
+      this.webCryptoImports = new Map();
       this.jwkByThumbprint = new Map();
       const doc = JSON.parse(this.jwksText);
       for (const jwk of Array.isArray(doc.keys) ? doc.keys : []) {
@@ -211,16 +261,20 @@ export class Verifier {
         if (answer.ok) this.jwkByThumbprint.set(answer.value, jwk);
       }
     }
-    let key = this.webCryptoKeys.get(thumbprint);
-    if (key === undefined) {
+    let pending = this.webCryptoImports.get(thumbprint);
+    if (pending === undefined) {
       const jwk = this.jwkByThumbprint.get(thumbprint);
-      key = jwk === undefined
+      pending = (jwk === undefined
         ? Promise.resolve(null)
         : subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, ext: true }, RSA_PKCS1, false, ['verify'])
-          .catch(() => null);
-      this.webCryptoKeys.set(thumbprint, key);
+          .catch(() => null))
+        .then((key) => {
+          this.webCryptoKeys.set(thumbprint, key);
+          return key;
+        });
+      this.webCryptoImports.set(thumbprint, pending);
     }
-    return key;
+    return pending;
   }
 
   /** Verifies an SD-JWT presentation issued by one of these keys; returns the verified presentation. */
@@ -241,7 +295,20 @@ export class Verifier {
   }
 }
 
+// importKey needs the hash; verify takes the bare algorithm (WebCrypto ignores other members there).
 const RSA_PKCS1 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+const RSA_PKCS1_VERIFY = { name: 'RSASSA-PKCS1-v1_5' };
+let utf8Scratch = new Uint8Array(4096);
+
+/** The UTF-8 bytes of `text` in a reused buffer (valid until the next call; the core copies them). */
+function utf8(text) {
+  if (text.length > 65536) return textEncoder.encode(text); // not kept: the scratch stays small
+  if (utf8Scratch.length < text.length * 3) utf8Scratch = new Uint8Array(text.length * 3);
+  return utf8Scratch.subarray(0, textEncoder.encodeInto(text, utf8Scratch).written);
+}
+
+/** WebCrypto signature checks started by verifyAsync and not yet answered (all verifiers of this module). */
+let signaturesInFlight = 0;
 const textEncoder = new TextEncoder();
 
 /** Parses a JWKS (object or JSON text) once for synchronous verification on hot paths. */
@@ -295,14 +362,26 @@ function preflight(token, text) {
  * Verifies a grant token, fetching and caching the issuer's JWKS (PROTOCOL.md §4.2), or with `jwks` given.
  * Resolves the VerifiedGrant; rejects with a GrantexTokenError subclass (InvalidOptionsError for options).
  */
-export async function verifyGrantToken(token, options = {}) {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError('options must be an object', 'INVALID_OPTIONS');
+export function verifyGrantToken(token, options = {}) {
+  // Not an async function: with `jwks` given, the promise is verifyAsyncText's own (one promise less per call).
+  try {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionsError('options must be an object', 'INVALID_OPTIONS');
+    }
+    if (options.jwks !== undefined) {
+      const text = JSON.stringify(coreOptions(options));
+      return verifierForJwks(options.jwks).verifyAsyncText(token, text, options.webCrypto !== false);
+    }
+  } catch (e) {
+    return Promise.reject(e);
   }
-  const opts = coreOptions(options);
-  if (options.webCrypto === false) opts.webCrypto = false;
-  if (options.jwks !== undefined) return verifierForJwks(options.jwks).verifyAsync(token, opts);
+  return verifyGrantTokenFromIssuer(token, options);
+}
 
+/** verifyGrantToken without `jwks`: the key set comes from the JWKS cache (downloaded when needed). */
+async function verifyGrantTokenFromIssuer(token, options) {
+  const opts = coreOptions(options);
+  const webCrypto = options.webCrypto !== false;
   const { jwksUri, issuerDid, issuer } = opts;
   if (jwksUri === undefined && issuerDid === undefined && issuer === undefined) {
     throw new InvalidOptionsError('give jwksUri, issuerDid, issuer or jwks', 'INVALID_OPTIONS');
@@ -311,18 +390,18 @@ export async function verifyGrantToken(token, options = {}) {
   delete opts.jwksUri;
   delete opts.issuerDid;
   if (opts.anyIssuer !== true) opts.issuer = resolved.issuer;
-  const text = JSON.stringify(coreOptions(opts));
+  const text = JSON.stringify(opts);
   preflight(token, text);
 
   const cache = options.cache ?? defaultJwksCache;
   const verifier = await cache.get(resolved.jwksUri);
   try {
-    return await verifier.verifyAsync(token, opts);
+    return await verifier.verifyAsyncText(token, text, webCrypto);
   } catch (e) {
     if (e.code !== 'UNKNOWN_KEY') throw e;
     const fresh = await cache.refreshForUnknownKey(resolved.jwksUri);
     if (fresh === null) throw e;
-    return fresh.verifyAsync(token, opts);
+    return fresh.verifyAsyncText(token, text, webCrypto);
   }
 }
 
@@ -394,6 +473,47 @@ export function decodeUnverified(token) {
   return unwrap(getCore().decodeUnverifiedJson(token));
 }
 
+function didString(value, what) {
+  if (typeof value !== 'string') throw new InvalidInputError(`${what} must be a string`, 'INVALID_INPUT');
+  return value;
+}
+
+/** The URL of a `did:web` DID's document (`did:web:example.com%3A8443:a` → `https://example.com:8443/a/did.json`). */
+export function didWebToUrl(did) {
+  return unwrap(fullCore('didWebToUrlJson').didWebToUrlJson(didString(did, 'did')));
+}
+
+/** The `did:web` DID of a base URL (`https://example.com:8443/a` → `did:web:example.com%3A8443:a`). */
+export function didWebFromUrl(url) {
+  return unwrap(fullCore('didWebFromUrlJson').didWebFromUrlJson(didString(url, 'url')));
+}
+
+/** The public JWK of a `did:key` (Ed25519 or P-256), resolved offline. */
+export function didKeyToJwk(did) {
+  return unwrap(fullCore('didKeyToJwkJson').didKeyToJwkJson(didString(did, 'did')));
+}
+
+/** The agent id of an agent DID (`did:grantex:ag_<ULID>` → `ag_<ULID>`). */
+export function agentDidToId(did) {
+  return unwrap(fullCore('agentDidToIdJson').agentDidToIdJson(didString(did, 'did')));
+}
+
+/** The agent DID of an agent id (`ag_<ULID>` → `did:grantex:ag_<ULID>`). */
+export function agentIdToDid(agentId) {
+  return unwrap(fullCore('agentIdToDidJson').agentIdToDidJson(didString(agentId, 'agentId')));
+}
+
+/**
+ * The public JWK of `reference` (DID URL, `#fragment` or bare key id) in the DID document resolved for `did`,
+ * for the verification relationship `purpose` (`assertionMethod`, `authentication`, …; absent: any).
+ * `document` is the document object or its exact JSON text (the text keeps duplicate-member detection).
+ */
+export function didDocumentKey({ did, document, reference, purpose } = {}) {
+  const request = { did, document, reference };
+  if (purpose !== undefined && purpose !== null) request.purpose = purpose;
+  return unwrap(fullCore('didDocumentKeyJson').didDocumentKeyJson(JSON.stringify(request)));
+}
+
 /** The core's JSON call/answer functions, verbatim: JSON text in, `{"ok":…}` JSON text out. */
 export const json = Object.freeze({
   verifyGrantToken: (request) => getCore().verifyGrantTokenJson(request),
@@ -406,4 +526,10 @@ export const json = Object.freeze({
   jwkThumbprint: (jwk) => getCore().jwkThumbprintJson(jwk),
   decodeUnverified: (token) => getCore().decodeUnverifiedJson(token),
   resolveIssuer: (jwksUri, issuer, issuerDid) => getCore().resolveIssuerJson(jwksUri, issuer, issuerDid),
+  didWebToUrl: (did) => fullCore('didWebToUrlJson').didWebToUrlJson(did),
+  didWebFromUrl: (url) => fullCore('didWebFromUrlJson').didWebFromUrlJson(url),
+  didKeyToJwk: (did) => fullCore('didKeyToJwkJson').didKeyToJwkJson(did),
+  agentDidToId: (did) => fullCore('agentDidToIdJson').agentDidToIdJson(did),
+  agentIdToDid: (agentId) => fullCore('agentIdToDidJson').agentIdToDidJson(agentId),
+  didDocumentKey: (request) => fullCore('didDocumentKeyJson').didDocumentKeyJson(request),
 });

@@ -16,15 +16,28 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+let muslCache;
+
+/** True on a musl libc (Alpine). Cheap first (ldd is a script naming its libc), the process report last. */
 function isMusl() {
-  if (process.platform !== 'linux') return false;
+  if (muslCache !== undefined) return muslCache;
+  muslCache = false;
+  if (process.platform !== 'linux') return muslCache;
+  try {
+    const ldd = fs.readFileSync('/usr/bin/ldd', 'latin1');
+    if (ldd.includes('musl')) return (muslCache = true);
+    if (ldd.includes('GNU C Library') || ldd.includes('glibc')) return muslCache;
+  } catch {
+    // no ldd: ask the process report (slow: it collects the whole diagnostic report).
+  }
   try {
     const report = process.report && process.report.getReport();
     const header = report && (typeof report === 'string' ? JSON.parse(report).header : report.header);
-    return !(header && header.glibcVersionRuntime);
+    muslCache = !(header && header.glibcVersionRuntime);
   } catch {
-    return false;
+    muslCache = false;
   }
+  return muslCache;
 }
 
 /** napi-rs's name for this platform: linux-x64-gnu, darwin-arm64, win32-x64-msvc, … */

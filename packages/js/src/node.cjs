@@ -25,6 +25,12 @@ module.exports = {
   verifyChain: api.verifyChain,
   jwkThumbprint: api.jwkThumbprint,
   decodeUnverified: api.decodeUnverified,
+  didWebToUrl: api.didWebToUrl,
+  didWebFromUrl: api.didWebFromUrl,
+  didKeyToJwk: api.didKeyToJwk,
+  agentDidToId: api.agentDidToId,
+  agentIdToDid: api.agentIdToDid,
+  didDocumentKey: api.didDocumentKey,
   json: api.json,
   backend: api.backend,
   coreVersion: api.coreVersion,
@@ -52,5 +58,8 @@ module.exports = {
   InternalError: errors.InternalError,
   ERROR_CODES: errors.ERROR_CODES,
   errorClassFor: errors.errorClassFor,
-  nativeInfo: Object.freeze({ backend: loaded.name, path: loaded.path, platform: platformTriple(), tried: Object.freeze(loaded.tried || []) }),
+  // `platform` is computed on first read (the libc check costs a file read; the wasm path never needs it).
+  nativeInfo: Object.freeze({
+    backend: loaded.name, path: loaded.path, get platform() { return platformTriple(); }, tried: Object.freeze(loaded.tried || []),
+  }),
 };

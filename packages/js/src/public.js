@@ -2,7 +2,8 @@
 export {
   verifyGrantToken, createVerifier, Verifier, resolveIssuer, verifySdJwt, presentSdJwt, verifyCredential,
   verifyCredentialUpstream, statusListGet, satisfies, narrows, describeScope, verifyChain, jwkThumbprint,
-  decodeUnverified, json, backend, coreVersion, defaultJwksCache, createJwksCache,
+  decodeUnverified, json, backend, coreVersion, defaultJwksCache, createJwksCache, didWebToUrl, didWebFromUrl,
+  didKeyToJwk, agentDidToId, agentIdToDid, didDocumentKey,
 } from './api.js';
 export {
   GrantexError, GrantexTokenError, MalformedTokenError, TokenSignatureError, TokenClaimsError, TokenTimeError,

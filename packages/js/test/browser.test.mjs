@@ -56,13 +56,14 @@ for (const entry of ['full', 'grant']) test(`vectors pass in headless Chromium (
     assert.notEqual(text, 'pending', 'the page did not finish (raise --virtual-time-budget?)');
     const out = JSON.parse(text);
     if (entry === 'full') console.log(`browser: ${out.userAgent}`);
-    const extra = entry === 'full' ? `, sdjwt ${out.sdjwt}, vc ${out.vc}, audit ${out.audit}` : ' (no credential functions exported)';
-    console.log(`browser (${entry} build): grant tokens ${out.grantTokens?.cases} cases (sync ${out.grantTokens?.sync}, async/WebCrypto ${out.grantTokens?.async})${extra}`);
+    const extra = entry === 'full' ? `, sdjwt ${out.sdjwt}, vc ${out.vc}, audit ${out.audit}, did ${out.did}` : ' (no credential functions exported)';
+    console.log(`browser (${entry} build): grant tokens ${out.grantTokens?.cases} cases (sync ${out.grantTokens?.sync}, async/WebCrypto ${out.grantTokens?.async}, all in flight ${out.grantTokens?.concurrent})${extra}`);
     assert.equal(out.error, undefined, out.error);
     assert.deepEqual(out.failures, []);
     assert.equal(out.done, true);
     assert.ok(out.grantTokens.cases >= 200);
     assert.equal(out.entry, entry);
+    if (entry === 'full') assert.ok(out.did >= 60, `DID vectors in the browser: ${out.did}`);
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }

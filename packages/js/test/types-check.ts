@@ -2,6 +2,7 @@
 import {
   verifyGrantToken, createVerifier, GrantexError, GrantexTokenError, TokenExpiredError, satisfies, narrows,
   verifyChain, verifySdJwt, statusListGet, type VerifiedGrant, type ChainReport, type ErrorCode,
+  didWebToUrl, didWebFromUrl, didKeyToJwk, agentDidToId, agentIdToDid, didDocumentKey, json, type PublicJwk,
 } from '../types/index.js';
 
 export async function check(token: string): Promise<string> {
@@ -31,4 +32,14 @@ export function more(entries: unknown[]): [ChainReport, number, boolean] {
   const status = statusListGet('H4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA', 42);
   const sd = verifySdJwt('x~', { jwks: { keys: [] }, anyIssuer: true, keyBinding: { nonce: 'n', audience: 'a' } });
   return [report, status, sd.keyBound];
+}
+
+export function dids(): [string, string, string, string, string, string | undefined] {
+  const url: string = didWebToUrl('did:web:grantex.dev');
+  const did: string = didWebFromUrl('https://grantex.dev');
+  const jwk: PublicJwk = didKeyToJwk('did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp');
+  const id: string = agentDidToId('did:grantex:ag_01HZX3N4Q9R8T7V6W5Y4Z3A2B1');
+  const agent: string = agentIdToDid(id);
+  const key = didDocumentKey({ did, document: '{}', reference: '#k', purpose: 'assertionMethod' });
+  return [url, did, jwk.kty, agent, json.didKeyToJwk(did), key.crv];
 }

@@ -203,6 +203,41 @@ export declare function decodeUnverified(token: string): {
   payload: Record<string, unknown>;
   verified: false;
 };
+/** A public JWK as the DID functions return it (`kty`, `crv`/`x`/`y` or `n`/`e`, plus `kid`/`alg` when set). */
+export interface PublicJwk {
+  kty: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  kid?: string;
+  alg?: string;
+}
+/** Verification relationships of a DID document that sign (PROTOCOL.md §1.5; another name: INVALID_INPUT). */
+export type DidPurpose =
+  | 'authentication' | 'assertionMethod' | 'capabilityInvocation' | 'capabilityDelegation' | (string & {});
+/** The URL of a `did:web` DID's document; throws InvalidDidError. */
+export declare function didWebToUrl(did: string): string;
+/** The `did:web` DID of a base URL; throws InvalidDidError. */
+export declare function didWebFromUrl(url: string): string;
+/** The public JWK of a `did:key` (Ed25519 or P-256); throws InvalidDidError. */
+export declare function didKeyToJwk(did: string): PublicJwk;
+/** `did:grantex:ag_<ULID>` → `ag_<ULID>`; throws InvalidDidError. */
+export declare function agentDidToId(did: string): string;
+/** `ag_<ULID>` → `did:grantex:ag_<ULID>`; throws InvalidDidError. */
+export declare function agentIdToDid(agentId: string): string;
+/**
+ * The public JWK of `reference` (DID URL, `#fragment` or bare key id) in the DID document resolved for `did`,
+ * for `purpose` (absent: any relationship). `document`: the document object or its exact JSON text. Throws
+ * InvalidDidError, or InvalidInputError for a malformed request or an unknown purpose.
+ */
+export declare function didDocumentKey(request: {
+  did: string;
+  document: Record<string, unknown> | string;
+  reference: string;
+  purpose?: DidPurpose;
+}): PublicJwk;
 export declare function backend(): 'native' | 'wasm';
 export declare function coreVersion(): string;
 export declare const defaultJwksCache: JwksCache;
@@ -229,6 +264,12 @@ export declare const json: {
   jwkThumbprint(jwk: string): string;
   decodeUnverified(token: string): string;
   resolveIssuer(jwksUri?: string, issuer?: string, issuerDid?: string): string;
+  didWebToUrl(did: string): string;
+  didWebFromUrl(url: string): string;
+  didKeyToJwk(did: string): string;
+  agentDidToId(did: string): string;
+  agentIdToDid(agentId: string): string;
+  didDocumentKey(request: string): string;
 };
 
 export type ErrorCode =

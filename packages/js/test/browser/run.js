@@ -30,9 +30,20 @@ try {
       if (mode === 'sync') sync++; else asyncRuns++;
     }
   }
-  out.grantTokens = { cases: doc.cases.length, sync, async: asyncRuns };
+  // Every case in flight at once (the WebCrypto path's concurrent schedule): same verdicts and codes.
+  const outcomes = await Promise.all(doc.cases.map((c) => g.verifyGrantToken(c.token, { ...c.options, jwks: doc.keySets[c.keySet] })
+    .then((value) => ({ value }), (error) => ({ error }))));
+  doc.cases.forEach((c, i) => {
+    const { value, error } = outcomes[i];
+    if (c.expected.ok) {
+      if (error || !same(value, c.expected.value)) fail(`concurrent ${c.name}: ${error ? error.code : JSON.stringify(value)}`);
+    } else if (!error || error.code !== c.expected.error.code) {
+      fail(`concurrent ${c.name}: expected ${c.expected.error.code}, got ${error ? error.code : 'success'}`);
+    }
+  });
+  out.grantTokens = { cases: doc.cases.length, sync, async: asyncRuns, concurrent: outcomes.length };
   if (grantOnly) {
-    if (g.verifySdJwt !== undefined || g.verifyChain !== undefined) fail('grant entry exports credential functions');
+    if (g.verifySdJwt !== undefined || g.verifyChain !== undefined || g.didKeyToJwk !== undefined) fail('grant entry exports credential functions');
     out.done = true;
     throw null;
   }
@@ -64,6 +75,11 @@ try {
     for (const [k, want] of Object.entries(c.expected)) if (!same(r[k], want)) fail(`audit ${c.name} ${k}`);
   }
   out.audit = chains;
+
+  const { runDidCases } = await import('/test/did-cases.js');
+  const dids = runDidCases(g, await load('did.json'));
+  for (const f of dids.failures) fail(`did ${f}`);
+  out.did = dids.cases;
 
   // Speed in this browser (informational). Bounded by count, not time: under --virtual-time-budget the clock
   // does not move while a script runs, so a rate is reported only when the clock did move.
