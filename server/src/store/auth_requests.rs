@@ -170,17 +170,6 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// The request whose code hashes to `code_hash`.
-    pub async fn auth_request_by_code(&self, code_hash: &str) -> StoreResult<Option<AuthRequest>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM auth_requests WHERE code_hash = $1"
-        ))
-        .bind(code_hash)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(from_row).transpose()
-    }
-
     /// Authorization's one read (a hot path): one of the developer's live (not deleted) agents with its
     /// status, registered scopes and redirect URIs.
     pub async fn agent_for_authorize(
@@ -314,22 +303,6 @@ impl Store {
             ))
         })
         .transpose()
-    }
-
-    /// The agent's registered redirect URIs (IMP-9); empty when none are registered.
-    pub async fn agent_redirect_uris(&self, agent_id: &str) -> StoreResult<Vec<String>> {
-        let row = sqlx::query("SELECT redirect_uris FROM agents WHERE id = $1")
-            .bind(agent_id)
-            .fetch_optional(self.pool())
-            .await?;
-        let text: Option<String> = match row {
-            Some(r) => r.try_get("redirect_uris")?,
-            None => None,
-        };
-        match text {
-            Some(t) => parse_string_list("agents.redirect_uris", &t),
-            None => Ok(Vec::new()),
-        }
     }
 
     /// Sets an agent's registered redirect URIs (IMP-9).
