@@ -267,4 +267,47 @@ mod tests {
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
     }
+
+    /// Authorization codes, PKCE values, state and API keys are random base64url and can begin with `-`
+    /// (one in 64 codes does): they must parse as values, not as flags.
+    #[test]
+    fn random_values_may_begin_with_a_hyphen() {
+        use clap::Parser;
+        let lines: [&[&str]; 4] = [
+            &[
+                "grantex", "tokens", "exchange", "--code", "-Pq7x", "--agent", "ag_1",
+            ],
+            &[
+                "grantex",
+                "tokens",
+                "exchange",
+                "--code",
+                "c",
+                "--agent",
+                "ag_1",
+                "--code-verifier",
+                "-v",
+            ],
+            &[
+                "grantex",
+                "authorize",
+                "--agent",
+                "ag_1",
+                "--principal",
+                "u",
+                "--scopes",
+                "read",
+                "--code-challenge",
+                "-c",
+                "--state",
+                "-s",
+            ],
+            &["grantex", "config", "set", "--key", "-k"],
+        ];
+        for line in lines {
+            assert!(Cli::try_parse_from(line).is_ok(), "{line:?}");
+        }
+        // Flags that take no random value still reject an unknown hyphenated word.
+        assert!(Cli::try_parse_from(["grantex", "tokens", "exchange", "-P"]).is_err());
+    }
 }

@@ -35,7 +35,7 @@ pub(crate) struct Conn {
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// Developer API key [env: GRANTEX_API_KEY or GRANTEX_KEY; default: config file]
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     key: Option<String>,
 }
 
@@ -163,7 +163,7 @@ pub(crate) struct ConfigSetArgs {
     #[arg(long, value_name = "URL")]
     url: Option<String>,
     /// Developer API key
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     key: Option<String>,
 }
 
@@ -419,10 +419,10 @@ pub(crate) struct AuthorizeArgs {
     #[arg(long)]
     expires_in: Option<String>,
     /// PKCE S256 code challenge (43 base64url chars)
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     code_challenge: Option<String>,
     /// Opaque state echoed to the redirect
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     state: Option<String>,
     /// Token audience
     #[arg(long)]
@@ -631,14 +631,14 @@ pub(crate) struct TokenArg {
 /// `grantex tokens exchange`
 #[derive(Debug, clap::Args)]
 pub(crate) struct ExchangeArgs {
-    /// Authorization code
-    #[arg(long)]
+    /// Authorization code (base64url: may begin with `-`)
+    #[arg(long, allow_hyphen_values = true)]
     code: String,
     /// Agent id (ag_…)
     #[arg(long)]
     agent: String,
     /// PKCE code verifier
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     code_verifier: Option<String>,
     /// jwt, vc-jwt, sd-jwt or both
     #[arg(long)]
