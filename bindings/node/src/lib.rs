@@ -837,12 +837,7 @@ impl Verifier {
     ) -> Result<String, Code> {
         let alg = scope_arg(&alg, "the algorithm")?;
         let kid = optional_text(kid, "the kid")?;
-        let algorithm = grantex_core::crypto::Algorithm::from_name(&alg).ok_or_else(|| {
-            js_err(
-                ErrorCode::UnsupportedAlgorithm,
-                format!("unknown algorithm {alg:?}"),
-            )
-        })?;
+        let algorithm = grantex_core::crypto::Algorithm::parse(&alg).map_err(core_err)?;
         self.keys
             .select_thumbprint(algorithm, kid.as_deref())
             .map(str::to_owned)

@@ -237,12 +237,7 @@ impl Verifier {
     /// (PROTOCOL.md §4.1 rule 3); throws `UNKNOWN_KEY` / `INVALID_KEY` / `UNSUPPORTED_ALGORITHM`.
     #[wasm_bindgen(js_name = selectThumbprint)]
     pub fn select_thumbprint(&self, alg: &str, kid: Option<String>) -> Result<String, JsValue> {
-        let algorithm = grantex_core::crypto::Algorithm::from_name(alg).ok_or_else(|| {
-            js_error(&Error::new(
-                ErrorCode::UnsupportedAlgorithm,
-                format!("unknown algorithm {alg:?}"),
-            ))
-        })?;
+        let algorithm = grantex_core::crypto::Algorithm::parse(alg).map_err(|e| js_error(&e))?;
         self.keys
             .select_thumbprint(algorithm, kid.as_deref())
             .map(str::to_owned)

@@ -75,6 +75,17 @@ impl Algorithm {
         Algorithm::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// [`Algorithm::from_name`] for callers that answer with an error: an unknown name is
+    /// `UNSUPPORTED_ALGORITHM`.
+    pub fn parse(name: &str) -> Result<Algorithm> {
+        Algorithm::from_name(name).ok_or_else(|| {
+            Error::new(
+                ErrorCode::UnsupportedAlgorithm,
+                format!("unknown algorithm {name:?}"),
+            )
+        })
+    }
+
     /// The key family this algorithm needs.
     pub const fn key_kind(self) -> KeyKind {
         match self {
@@ -263,6 +274,27 @@ impl VerifyingKey {
                 ErrorCode::InvalidSignature,
                 "signature verification failed",
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Algorithm;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn parse_names_exactly() {
+        for algorithm in Algorithm::ALL {
+            assert_eq!(Algorithm::parse(algorithm.name()), Ok(algorithm));
+        }
+        for name in ["rs256", "HS256", "none", ""] {
+            let error = Algorithm::parse(name).err();
+            assert_eq!(
+                error.map(|e| e.code),
+                Some(ErrorCode::UnsupportedAlgorithm),
+                "{name:?}"
+            );
         }
     }
 }
