@@ -21,6 +21,7 @@ mod jwks;
 mod verify;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use grantex_core::crypto::Algorithm;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Write;
@@ -258,10 +259,29 @@ pub(crate) fn pretty_json<T: Serialize>(value: &T) -> Outcome {
     }
 }
 
+/// A JOSE algorithm name for `--alg` (the clap value parser of every command that takes one).
+pub(crate) fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
+    Algorithm::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+        format!(
+            "unknown or unsupported algorithm (known: {})",
+            known.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Cli;
+    use super::{Algorithm, Cli, parse_algorithm};
     use clap::CommandFactory;
+
+    #[test]
+    fn algorithm_names() {
+        assert_eq!(parse_algorithm("ES256"), Ok(Algorithm::ES256));
+        assert_eq!(parse_algorithm("EdDSA"), Ok(Algorithm::EdDSA));
+        assert!(parse_algorithm("HS256").is_err());
+        assert!(parse_algorithm("none").is_err());
+    }
 
     #[test]
     fn command_line_definition_is_consistent() {

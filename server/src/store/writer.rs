@@ -306,6 +306,18 @@ impl Batches {
         }
     }
 
+    /// Runs `job` on the connection; once the store is closed the job is failed instead and there is nothing
+    /// to deliver.
+    async fn run_job(&mut self, job: ErasedJob) -> Option<Ran> {
+        match self.conn.as_mut() {
+            Some(conn) => Some(job(Ok(conn)).await),
+            None => {
+                job(Err("the store is closed".into())).await;
+                None
+            }
+        }
+    }
+
     async fn job(&mut self, job: ErasedJob) {
         // One round trip: open the batch or release the previous job's savepoint, and open this job's.
         let start = if !self.in_tx {
@@ -327,12 +339,8 @@ impl Batches {
             job(Err(e)).await;
             return;
         }
-        let ran = match self.conn.as_mut() {
-            Some(conn) => job(Ok(conn)).await,
-            None => {
-                job(Err("the store is closed".into())).await;
-                return;
-            }
+        let Some(ran) = self.run_job(job).await else {
+            return;
         };
         match ran.outcome {
             Outcome::Commit => self.release_pending = true,
@@ -362,12 +370,8 @@ impl Batches {
                 return;
             }
         }
-        let ran = match self.conn.as_mut() {
-            Some(conn) => job(Ok(conn)).await,
-            None => {
-                job(Err("the store is closed".into())).await;
-                return;
-            }
+        let Some(ran) = self.run_job(job).await else {
+            return;
         };
         self.waiting.push(ran.deliver);
         if ran.outcome == Outcome::Failed {

@@ -11,10 +11,8 @@ mod vc;
 
 use super::{CliError, INPUT_UNAVAILABLE, Outcome, write_stdout};
 use grantex_core::ErrorCode;
-use grantex_core::crypto::Algorithm;
 use std::io::Read;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The credential subcommands, flattened into `grantex <command>`.
 #[derive(Debug, clap::Subcommand)]
@@ -59,24 +57,7 @@ fn print_failure_json<T: serde::Serialize>(value: &T) -> ExitCode {
     }
 }
 
-/// A JOSE algorithm name for `--alg`.
-fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
-    Algorithm::from_name(name).ok_or_else(|| {
-        let known: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-        format!(
-            "unknown or unsupported algorithm (known: {})",
-            known.join(", ")
-        )
-    })
-}
-
 /// The system clock in Unix seconds (0 before 1970).
-fn system_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// A whole text document from a file, or from standard input for `-`/absent. I/O failures are
 /// [`INPUT_UNAVAILABLE`]; text that is not UTF-8 is `INVALID_INPUT`.
 fn read_document(source: Option<&str>, what: &str) -> Result<String, CliError> {
@@ -110,16 +91,4 @@ fn read_document(source: Option<&str>, what: &str) -> Result<String, CliError> {
             format!("the {what} ({name}) is not UTF-8"),
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_algorithm;
-    use grantex_core::crypto::Algorithm;
-
-    #[test]
-    fn algorithm_names() {
-        assert_eq!(parse_algorithm("EdDSA"), Ok(Algorithm::EdDSA));
-        assert!(parse_algorithm("HS256").is_err());
-    }
 }

@@ -1,6 +1,6 @@
 //! `grantex sd-jwt present` (holder) and `grantex sd-jwt verify` (verifier), RFC 9901.
 
-use super::{parse_algorithm, system_now};
+use crate::cli::parse_algorithm;
 use crate::cli::{CliError, INPUT_UNAVAILABLE, Outcome, input, pretty_json, usage_error};
 use grantex_core::ErrorCode;
 use grantex_core::api::VerifiedSdJwtJson;
@@ -11,6 +11,7 @@ use grantex_core::sdjwt::{
     ClaimPath, KeyBindingPolicy, NativeSigner, SdJwtVerifyOptions, present,
     present_with_key_binding, verify_presentation,
 };
+use grantex_server::time::now_s;
 
 const PRESENT_AFTER_HELP: &str = "\
 Input: the SD-JWT as the issuer handed it over (<issuer-jwt>~<d1>~…~<dn>~), as an argument or on
@@ -165,7 +166,7 @@ fn run_present(args: PresentArgs) -> Outcome {
                 &signer,
                 nonce,
                 aud,
-                args.iat.unwrap_or_else(system_now),
+                args.iat.unwrap_or_else(now_s),
             ),
             Err(e) => return e.into(),
         },
@@ -260,7 +261,7 @@ fn run_verify(args: VerifyArgs) -> Outcome {
         Ok(presentation) => presentation,
         Err(e) => return e.into(),
     };
-    let mut options = SdJwtVerifyOptions::new(issuer, args.now.unwrap_or_else(system_now));
+    let mut options = SdJwtVerifyOptions::new(issuer, args.now.unwrap_or_else(now_s));
     options.leeway = args.leeway;
     if !args.algorithms.is_empty() {
         options.algorithms = args.algorithms;

@@ -1,6 +1,7 @@
 //! `grantex vc verify`: offline VC-JWT verification (PROTOCOL.md §10.9) with caller-supplied status lists.
 
-use super::{parse_algorithm, print_failure_json, system_now};
+use super::print_failure_json;
+use crate::cli::parse_algorithm;
 use crate::cli::{CliError, JWKS_UNAVAILABLE, Outcome, input, pretty_json, usage_error};
 use grantex_core::ErrorCode;
 use grantex_core::crypto::{Algorithm, Backend};
@@ -10,6 +11,7 @@ use grantex_core::vc::{
     StatusListVerifyOptions, StatusSource, VcVerifyOptions, VerifiedCredential,
     upstream_verify_response, verify_credential, verify_status_list_credential,
 };
+use grantex_server::time::now_s;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -146,8 +148,7 @@ fn run_verify(args: VerifyArgs) -> ExitCode {
         Ok(credential) => credential,
         Err(e) => return Outcome::from(e).finish(),
     };
-    let mut options =
-        VcVerifyOptions::new(args.trusted_issuers, args.now.unwrap_or_else(system_now));
+    let mut options = VcVerifyOptions::new(args.trusted_issuers, args.now.unwrap_or_else(now_s));
     options.leeway = args.leeway;
     if !args.algorithms.is_empty() {
         options.algorithms = args.algorithms;
