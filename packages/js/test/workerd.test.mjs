@@ -28,7 +28,7 @@ test('vectors pass under workerd', { skip: !workerd && process.env.GRANTEX_REQUI
   const dir = mkdtempSync(join(tmpdir(), 'grantex-workerd-'));
   let child;
   try {
-    const esm = ['api', 'errors', 'jwks', 'public', 'workerd'];
+    const esm = ['api', 'errors', 'jwks', 'public-grant', 'public', 'workerd'];
     mkdirSync(join(dir, 'dist', 'esm'), { recursive: true });
     mkdirSync(join(dir, 'dist', 'wasm', 'web'), { recursive: true });
     mkdirSync(join(dir, 'vectors'), { recursive: true });
