@@ -12,106 +12,27 @@
 
 mod common;
 
-use common::TestServer;
-use grantex_server::client::{Client, ClientConfig, ClientError, CreateAgent, UpdateAgent};
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use common::binary::{self, CliRun, ServedBinary};
+use common::{LIVE_KEY as KEY, TestServer};
+use grantex_server::client::{ClientError, CreateAgent, UpdateAgent};
+use serde_json::json;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_grantex");
-const KEY: &str = "dev-api-key-local";
-
-/// `grantex serve --dev` over the database of `owner` (which drops it afterwards); killed on drop.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Served {
-    fn start(owner: &TestServer) -> Served {
-        let mut command = Command::new(BIN);
-        command
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&owner.args.storage.data_dir)
-            .env_remove("GRANTEX_DATABASE_URL")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if let Some(url) = &owner.args.storage.database_url {
-            command.args(["--database-url", url]);
-        }
-        let mut child = command.spawn().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
-        Served {
-            child,
-            url: format!("http://{addr}"),
-        }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
-    }
-
-    fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "stdout: {}\nstderr: {}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
-fn cli(home: &Path, url: &str, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .env_remove("GRANTEX_URL")
-        .env_remove("GRANTEX_KEY")
-        .env_remove("GRANTEX_CONFIG")
-        .env("GRANTEX_BASE_URL", url)
-        .env("GRANTEX_API_KEY", KEY)
-        .env("XDG_CONFIG_HOME", home)
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// `grantex …` against `url` with the dev key and `home` as configuration home.
+fn cli(home: &Path, url: &str, args: &[&str]) -> CliRun {
+    binary::cli(home, Some(url), Some(KEY), args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_and_cli_set_and_clear_redirect_uris() {
     let owner = TestServer::start().await;
-    let served = Served::start(&owner);
-    let home = owner.args.storage.data_dir.join("home");
+    let served = ServedBinary::start_over(&owner);
+    let home = served.dir.join("home");
     std::fs::create_dir_all(&home).unwrap();
     let url = served.url.clone();
 
     // The library client.
-    let client = Client::new(ClientConfig::new(&url, KEY).unwrap());
+    let client = served.client(KEY);
     let agent = client
         .create_agent(&CreateAgent {
             name: "web".into(),

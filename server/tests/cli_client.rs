@@ -16,59 +16,11 @@ use grantex_server::client::{
     UpdateAgent,
 };
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_grantex");
-const LIVE: &str = "dev-api-key-local";
-const SANDBOX: &str = "sandbox-api-key-local";
+mod common;
 
-/// A `grantex serve --dev` child process, killed on drop, with its scratch directory.
-struct Server {
-    child: Child,
-    url: String,
-    dir: PathBuf,
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "grantex-cli-client-{}",
-            grantex_server::ids::ulid().to_lowercase()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(BIN)
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.join("data"))
-            .env_remove("GRANTEX_DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
-        Server {
-            child,
-            url: format!("http://{addr}"),
-            dir,
-        }
-    }
-
-    fn client(&self, key: &str) -> Client {
-        Client::new(ClientConfig::new(&self.url, key).unwrap())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use common::binary::{ServedBinary, cli};
+use common::{LIVE_KEY as LIVE, SANDBOX_KEY as SANDBOX};
 
 /// A URL where nothing listens.
 fn dead_url() -> String {
@@ -76,54 +28,6 @@ fn dead_url() -> String {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     format!("http://{addr}")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
-
-/// Runs `grantex args…` with the server URL, key and a private config directory.
-fn cli(config_home: &Path, url: Option<&str>, key: Option<&str>, args: &[&str]) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("GRANTEX_BASE_URL")
-        .env_remove("GRANTEX_API_KEY")
-        .env_remove("GRANTEX_URL")
-        .env_remove("GRANTEX_KEY")
-        .env_remove("GRANTEX_CONFIG")
-        .env("XDG_CONFIG_HOME", config_home)
-        .env("HOME", config_home)
-        .stdin(Stdio::null());
-    if let Some(url) = url {
-        cmd.env("GRANTEX_BASE_URL", url);
-    }
-    if let Some(key) = key {
-        cmd.env("GRANTEX_API_KEY", key);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn ok(run: &Run) -> &Run {
-    assert_eq!(
-        run.code, 0,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
-    run
 }
 
 fn api_code(e: &ClientError) -> &str {
@@ -148,7 +52,7 @@ fn jti_of(token: &str) -> String {
 
 #[test]
 fn client_covers_the_core_endpoints() {
-    let server = Server::start();
+    let server = ServedBinary::start();
     let c = server.client(SANDBOX);
 
     let agent = c
@@ -329,7 +233,7 @@ fn client_covers_the_core_endpoints() {
 
 #[test]
 fn client_errors_are_typed() {
-    let server = Server::start();
+    let server = ServedBinary::start();
     // Live developers cannot use the sandbox approval endpoints.
     let live = server.client(LIVE);
     let agent = live
@@ -384,14 +288,14 @@ fn client_errors_are_typed() {
 
 #[test]
 fn cli_commands_json_and_tables() {
-    let server = Server::start();
+    let server = ServedBinary::start();
     let home = server.dir.join("home");
     let url = Some(server.url.as_str());
     let key = Some(SANDBOX);
     let run = |args: &[&str]| cli(&home, url, key, args);
 
     // agents
-    let agent = ok(&run(&[
+    let agent = run(&[
         "agents",
         "create",
         "--name",
@@ -401,35 +305,40 @@ fn cli_commands_json_and_tables() {
         "--scopes",
         "email:send,email:read",
         "--json",
-    ]))
+    ])
+    .ok()
     .json();
     let aid = agent["agentId"].as_str().unwrap().to_owned();
     assert_eq!(
         agent["scopes"],
         serde_json::json!(["email:send", "email:read"])
     );
-    let sub = ok(&run(&["agents", "register", "--name", "Sub", "--json"])).json();
+    let sub = run(&["agents", "register", "--name", "Sub", "--json"])
+        .ok()
+        .json();
     let sid = sub["agentId"].as_str().unwrap().to_owned();
-    let table = ok(&run(&["agents", "list"])).stdout.clone();
+    let table = run(&["agents", "list"]).ok().stdout.clone();
     assert!(table.starts_with("AGENT ID"), "{table}");
     assert!(table.contains(&aid) && table.contains("Mailer"));
-    let list = ok(&run(&["agents", "list", "--json"])).json();
+    let list = run(&["agents", "list", "--json"]).ok().json();
     assert_eq!(list["agents"].as_array().unwrap().len(), 2);
-    let got = ok(&run(&["agents", "get", &aid, "--json"])).json();
+    let got = run(&["agents", "get", &aid, "--json"]).ok().json();
     assert_eq!(got["name"], "Mailer");
     assert!(
-        ok(&run(&["agents", "get", &aid]))
+        run(&["agents", "get", &aid])
+            .ok()
             .stdout
             .contains("did:grantex:")
     );
-    let upd = ok(&run(&[
+    let upd = run(&[
         "agents", "update", &aid, "--name", "Mailer2", "--status", "active", "--json",
-    ]))
+    ])
+    .ok()
     .json();
     assert_eq!(upd["name"], "Mailer2");
 
     // authorize + tokens
-    let auth = ok(&run(&[
+    let auth = run(&[
         "authorize",
         "--agent",
         &aid,
@@ -440,23 +349,28 @@ fn cli_commands_json_and_tables() {
         "--expires-in",
         "2h",
         "--json",
-    ]))
+    ])
+    .ok()
     .json();
     let code = auth["code"].as_str().unwrap().to_owned();
-    let tok = ok(&run(&[
+    let tok = run(&[
         "tokens", "exchange", "--code", &code, "--agent", &aid, "--json",
-    ]))
+    ])
+    .ok()
     .json();
     let grant_token = tok["grantToken"].as_str().unwrap().to_owned();
     let gid = tok["grantId"].as_str().unwrap().to_owned();
-    let ver = ok(&run(&["tokens", "verify", &grant_token, "--json"])).json();
+    let ver = run(&["tokens", "verify", &grant_token, "--json"])
+        .ok()
+        .json();
     assert_eq!(ver["valid"], true);
     assert!(
-        ok(&run(&["tokens", "verify", &grant_token]))
+        run(&["tokens", "verify", &grant_token])
+            .ok()
             .stdout
             .contains("valid")
     );
-    let refreshed = ok(&run(&[
+    let refreshed = run(&[
         "tokens",
         "refresh",
         "--refresh-token",
@@ -464,20 +378,23 @@ fn cli_commands_json_and_tables() {
         "--agent",
         &aid,
         "--json",
-    ]))
+    ])
+    .ok()
     .json();
     assert_eq!(refreshed["grantId"], gid.as_str());
     let new_token = refreshed["grantToken"].as_str().unwrap().to_owned();
 
     // grants
-    let grants = ok(&run(&["grants", "list", "--agent", &aid, "--json"])).json();
+    let grants = run(&["grants", "list", "--agent", &aid, "--json"])
+        .ok()
+        .json();
     assert_eq!(grants["grants"][0]["grantId"], gid.as_str());
-    let table = ok(&run(&["grants", "list"])).stdout.clone();
+    let table = run(&["grants", "list"]).ok().stdout.clone();
     assert!(
         table.starts_with("GRANT ID") && table.contains(&gid),
         "{table}"
     );
-    let page = ok(&run(&[
+    let page = run(&[
         "grants",
         "list",
         "--page",
@@ -485,17 +402,18 @@ fn cli_commands_json_and_tables() {
         "--page-size",
         "1",
         "--json",
-    ]))
+    ])
+    .ok()
     .json();
     assert_eq!(
         (page["total"].as_u64(), page["pageSize"].as_u64()),
         (Some(1), Some(1))
     );
     assert_eq!(
-        ok(&run(&["grants", "get", &gid, "--json"])).json()["status"],
+        run(&["grants", "get", &gid, "--json"]).ok().json()["status"],
         "active"
     );
-    let child = ok(&run(&[
+    let child = run(&[
         "grants",
         "delegate",
         "--parent-token",
@@ -505,23 +423,18 @@ fn cli_commands_json_and_tables() {
         "--scopes",
         "email:read",
         "--json",
-    ]))
+    ])
+    .ok()
     .json();
     let child_id = child["grantId"].as_str().unwrap().to_owned();
-    let all = ok(&run(&[
-        "grants",
-        "list",
-        "--all",
-        "--page-size",
-        "1",
-        "--json",
-    ]))
-    .json();
+    let all = run(&["grants", "list", "--all", "--page-size", "1", "--json"])
+        .ok()
+        .json();
     assert_eq!(all["grants"].as_array().unwrap().len(), 2, "{all}");
 
     // audit (online) next to the offline `audit verify`
     for action in ["mail.sent", "mail.read", "mail.sent"] {
-        ok(&run(&[
+        run(&[
             "audit",
             "log",
             "--agent",
@@ -535,120 +448,104 @@ fn cli_commands_json_and_tables() {
             "--metadata",
             r#"{"to":"x@example.com"}"#,
             "--json",
-        ]));
+        ])
+        .ok();
     }
-    let entries = ok(&run(&["audit", "list", "--action", "mail.sent", "--json"])).json();
+    let entries = run(&["audit", "list", "--action", "mail.sent", "--json"])
+        .ok()
+        .json();
     let entries = entries["entries"].as_array().unwrap().clone();
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["agentDid"], format!("did:grantex:{aid}"));
     let eid = entries[0]["entryId"].as_str().unwrap();
     assert_eq!(
-        ok(&run(&["audit", "get", eid, "--json"])).json()["entryId"],
+        run(&["audit", "get", eid, "--json"]).ok().json()["entryId"],
         eid
     );
-    let table = ok(&run(&["audit", "list"])).stdout.clone();
+    let table = run(&["audit", "list"]).ok().stdout.clone();
     assert!(
         table.starts_with("ENTRY ID") && table.contains("mail.read"),
         "{table}"
     );
-    let all = ok(&run(&[
-        "audit",
-        "list",
-        "--all",
-        "--page-size",
-        "2",
-        "--json",
-    ]))
-    .json();
+    let all = run(&["audit", "list", "--all", "--page-size", "2", "--json"])
+        .ok()
+        .json();
     assert_eq!(all["entries"].as_array().unwrap().len(), 3);
-    let paged = ok(&run(&[
-        "audit",
-        "list",
-        "--page",
-        "2",
-        "--page-size",
-        "2",
-        "--json",
-    ]))
-    .json();
+    let paged = run(&["audit", "list", "--page", "2", "--page-size", "2", "--json"])
+        .ok()
+        .json();
     assert_eq!(paged["entries"].as_array().unwrap().len(), 1);
     assert_eq!(paged["total"], 3);
     assert_eq!(
-        ok(&run(&["audit", "chain", "--json"])).json()["valid"],
+        run(&["audit", "chain", "--json"]).ok().json()["valid"],
         true
     );
     // The server's entries verify offline with the existing command.
-    let full = ok(&run(&["audit", "list", "--json"])).stdout.clone();
+    let full = run(&["audit", "list", "--json"]).ok().stdout.clone();
     let file = server.dir.join("entries.json");
     std::fs::write(&file, full).unwrap();
-    let offline = ok(&cli(
+    let offline = cli(
         &home,
         None,
         None,
         &["audit", "verify", file.to_str().unwrap()],
-    ))
+    )
+    .ok()
     .json();
     assert_eq!(offline["valid"], true);
     assert_eq!(offline["checkedEntries"], 3);
 
     // sessions
-    let s = ok(&run(&[
-        "sessions",
-        "create",
-        "--principal",
-        "carol",
-        "--json",
-    ]))
-    .json();
+    let s = run(&["sessions", "create", "--principal", "carol", "--json"])
+        .ok()
+        .json();
     assert!(
         s["dashboardUrl"]
             .as_str()
             .unwrap()
             .contains("/permissions#session=")
     );
-    let s = ok(&run(&[
-        "principal-sessions",
-        "create",
-        "--principal",
-        "carol",
-    ]))
-    .stdout
-    .clone();
+    let s = run(&["principal-sessions", "create", "--principal", "carol"])
+        .ok()
+        .stdout
+        .clone();
     assert!(s.contains("sessionToken"));
 
     // revocations
     let jti = jti_of(&new_token);
     assert_eq!(
-        ok(&run(&["tokens", "revoke", &jti, "--json"])).json()["ok"],
+        run(&["tokens", "revoke", &jti, "--json"]).ok().json()["ok"],
         true
     );
     assert_eq!(
-        ok(&run(&["tokens", "verify", &new_token, "--json"])).json()["valid"],
+        run(&["tokens", "verify", &new_token, "--json"]).ok().json()["valid"],
         false
     );
     assert!(
-        ok(&run(&["grants", "revoke", &gid]))
+        run(&["grants", "revoke", &gid])
+            .ok()
             .stdout
             .contains("revoked")
     );
     assert_eq!(
-        ok(&run(&["grants", "get", &child_id, "--json"])).json()["status"],
+        run(&["grants", "get", &child_id, "--json"]).ok().json()["status"],
         "revoked"
     );
     assert!(
-        ok(&run(&["agents", "delete", &sid]))
+        run(&["agents", "delete", &sid])
+            .ok()
             .stdout
             .contains("deleted")
     );
     assert_eq!(
-        ok(&run(&["agents", "delete", &aid, "--json"])).json()["ok"],
+        run(&["agents", "delete", &aid, "--json"]).ok().json()["ok"],
         true
     );
 }
 
 #[test]
 fn cli_error_paths_and_exit_codes() {
-    let server = Server::start();
+    let server = ServedBinary::start();
     let home = server.dir.join("home");
     let url = Some(server.url.as_str());
 
@@ -768,19 +665,22 @@ fn cli_error_paths_and_exit_codes() {
 
 #[test]
 fn cli_config_file() {
-    let server = Server::start();
+    let server = ServedBinary::start();
     let home = server.dir.join("home");
 
     // Nothing configured: show works, key unset.
-    let shown = ok(&cli(&home, None, None, &["config", "show", "--json"])).json();
+    let shown = cli(&home, None, None, &["config", "show", "--json"])
+        .ok()
+        .json();
     assert_eq!(shown["keySource"], "unset");
 
-    ok(&cli(
+    cli(
         &home,
         None,
         None,
         &["config", "set", "--url", &server.url, "--key", LIVE],
-    ));
+    )
+    .ok();
     let path = home.join("grantex").join("config.json");
     #[cfg(unix)]
     {
@@ -791,22 +691,26 @@ fn cli_config_file() {
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(stored["key"], LIVE);
 
-    let shown = ok(&cli(&home, None, None, &["config", "show", "--json"])).json();
+    let shown = cli(&home, None, None, &["config", "show", "--json"])
+        .ok()
+        .json();
     assert_eq!(shown["url"], server.url.as_str());
     assert_eq!(shown["key"], "dev-****ocal");
     assert_eq!(shown["keySource"], "config file");
-    let text = ok(&cli(&home, None, None, &["config", "show"]))
+    let text = cli(&home, None, None, &["config", "show"])
+        .ok()
         .stdout
         .clone();
     assert!(!text.contains(LIVE), "{text}");
 
     // Commands use the stored configuration...
-    let created = ok(&cli(
+    let created = cli(
         &home,
         None,
         None,
         &["agents", "create", "--name", "FromConfig", "--json"],
-    ))
+    )
+    .ok()
     .json();
     assert_eq!(created["name"], "FromConfig");
     // ...and the environment overrides it.
@@ -818,13 +722,10 @@ fn cli_config_file() {
     );
     assert_eq!(r.code, 1);
     // `config set` with only a key keeps the URL.
-    ok(&cli(
-        &home,
-        None,
-        None,
-        &["config", "set", "--key", SANDBOX],
-    ));
-    let shown = ok(&cli(&home, None, None, &["config", "show", "--json"])).json();
+    cli(&home, None, None, &["config", "set", "--key", SANDBOX]).ok();
+    let shown = cli(&home, None, None, &["config", "show", "--json"])
+        .ok()
+        .json();
     assert_eq!(shown["url"], server.url.as_str());
     assert_eq!(shown["key"], "sand****ocal");
     // Invalid URL: exit 3, file unchanged.

@@ -18,6 +18,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request};
 use clap::Parser;
+use common::binary::ServedBinary;
 use common::{SANDBOX_KEY, TestResponse, TestServer, fresh_database, serve_args};
 use grantex_server::config::{Config, IpLimitArgs};
 use lifecycle::*;
@@ -489,33 +490,15 @@ fn flags_parse_with_defaults_and_bounds() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_limits_token_calls_per_peer_by_default() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::{Command, Stdio};
+    use std::io::{Read, Write};
 
     // The in-process server owns (and later drops) the database; the binary serves the same one.
     let owner = TestServer::start().await;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_grantex"));
-    command
-        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&owner.args.storage.data_dir)
-        .env_remove("GRANTEX_DATABASE_URL")
-        .env_remove("GRANTEX_TOKEN_RATE_LIMIT")
-        .env_remove("GRANTEX_TRUST_PROXY")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(url) = &owner.args.storage.database_url {
-        command.args(["--database-url", url]);
-    }
-    let mut child = command.spawn().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
-    assert!(line.starts_with("Grantex listening on"), "{line}");
+    let served = ServedBinary::start_over(&owner);
+    let addr = served.addr();
 
     let call = |path: &str, body: &str, extra: &str| -> (u16, String) {
-        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
         write!(
             stream,
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {SANDBOX_KEY}\r\n{extra}\
@@ -532,35 +515,28 @@ async fn the_binary_limits_token_calls_per_peer_by_default() {
     if second >= 50 {
         std::thread::sleep(std::time::Duration::from_secs(61 - second));
     }
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let body = r#"{"code":"invalid-code-12345","agentId":"ag_x"}"#;
-        for i in 0..20 {
-            // A forged X-Forwarded-For does not help without --trust-proxy.
-            let forged = format!("X-Forwarded-For: 10.1.1.{i}\r\n");
-            let (status, text) = call("/v1/token", body, &forged);
-            assert_eq!(status, 400, "call {i}: {text}");
-            assert!(
-                text.to_ascii_lowercase().contains("x-ratelimit-limit: 20"),
-                "{text}"
-            );
-        }
-        let (status, text) = call(
-            "/v1/token/refresh",
-            r#"{"refreshToken":"r","agentId":"a"}"#,
-            "",
+    let body = r#"{"code":"invalid-code-12345","agentId":"ag_x"}"#;
+    for i in 0..20 {
+        // A forged X-Forwarded-For does not help without --trust-proxy.
+        let forged = format!("X-Forwarded-For: 10.1.1.{i}\r\n");
+        let (status, text) = call("/v1/token", body, &forged);
+        assert_eq!(status, 400, "call {i}: {text}");
+        assert!(
+            text.to_ascii_lowercase().contains("x-ratelimit-limit: 20"),
+            "{text}"
         );
-        assert_eq!(status, 429, "{text}");
-        let lower = text.to_ascii_lowercase();
-        assert!(lower.contains("retry-after: "), "{text}");
-        assert!(text.contains("RATE_LIMIT_EXCEEDED"), "{text}");
-        assert!(text.contains("retry in "), "{text}");
-        // Verification is not per-IP limited.
-        let (status, text) = call("/v1/tokens/verify", r#"{"token":"x"}"#, "");
-        assert_eq!(status, 200, "{text}");
-    }));
-    child.kill().unwrap();
-    child.wait().unwrap();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
     }
+    let (status, text) = call(
+        "/v1/token/refresh",
+        r#"{"refreshToken":"r","agentId":"a"}"#,
+        "",
+    );
+    assert_eq!(status, 429, "{text}");
+    let lower = text.to_ascii_lowercase();
+    assert!(lower.contains("retry-after: "), "{text}");
+    assert!(text.contains("RATE_LIMIT_EXCEEDED"), "{text}");
+    assert!(text.contains("retry in "), "{text}");
+    // Verification is not per-IP limited.
+    let (status, text) = call("/v1/tokens/verify", r#"{"token":"x"}"#, "");
+    assert_eq!(status, 200, "{text}");
 }

@@ -10,11 +10,13 @@
 //! and API errors as tool errors, and a process that survives them.
 #![cfg(unix)]
 
+mod common;
+
+use common::binary::{BIN, ServedBinary};
+use common::{LIVE_KEY, SANDBOX_KEY};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_grantex");
 
 struct Mcp {
     child: Child,
@@ -95,51 +97,10 @@ impl Drop for Mcp {
     }
 }
 
-struct Server {
-    child: Child,
-    url: String,
-    dir: std::path::PathBuf,
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = std::env::temp_dir().join(format!(
-            "grantex-mcp-{}",
-            grantex_server::ids::ulid().to_lowercase()
-        ));
-        let mut child = Command::new(BIN)
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&dir)
-            .env_remove("GRANTEX_DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line.trim().rsplit("http://").next().unwrap().to_owned();
-        Server {
-            child,
-            url: format!("http://{addr}"),
-            dir,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[test]
 fn tools_schemas_calls_and_errors() {
-    let server = Server::start();
-    let mut mcp = Mcp::start(&server.url, "sandbox-api-key-local");
+    let server = ServedBinary::start();
+    let mut mcp = Mcp::start(&server.url, SANDBOX_KEY);
 
     let listed = mcp.request("tools/list", json!({}));
     let tools = listed["result"]["tools"].as_array().unwrap().clone();
@@ -208,7 +169,7 @@ fn server_down_is_a_tool_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let mut mcp = Mcp::start(&url, "dev-api-key-local");
+    let mut mcp = Mcp::start(&url, LIVE_KEY);
     let (err, text) = mcp.call("grantex_agent_list", json!({}));
     assert!(err);
     let e: Value = serde_json::from_str(&text).unwrap();

@@ -3,6 +3,8 @@
 //! `GRANTEX_TEST_DATABASE_URL=postgres://…` is set (each server gets its own freshly created database).
 #![allow(dead_code)]
 
+pub mod binary;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
