@@ -116,18 +116,15 @@ fn inflate_gzip_member<'a>(input: &'a [u8], max_out: usize, out: &mut Vec<u8>) -
     let mut decoder = DeflateDecoder::new(body);
     read_bounded(&mut decoder, max_out, Container::Gzip, out)?;
     let after = decoder.into_inner();
-    let Some((crc, rest)) = after.split_first_chunk::<4>() else {
+    let Some((&[c0, c1, c2, c3, s0, s1, s2, s3], rest)) = after.split_first_chunk::<8>() else {
         return Err(invalid_gzip("the stream ends before its trailer"));
     };
-    let Some((size, rest)) = rest.split_first_chunk::<4>() else {
-        return Err(invalid_gzip("the stream ends before its trailer"));
-    };
-    if u32::from_le_bytes(*crc) != GZIP_CRC.checksum(out) {
+    if u32::from_le_bytes([c0, c1, c2, c3]) != GZIP_CRC.checksum(out) {
         return Err(invalid_gzip("CRC-32 mismatch"));
     }
     // ISIZE is the length modulo 2^32; `out` is bounded by `max_out`, so the comparison is exact in practice.
     let expected_size = u64::try_from(out.len()).unwrap_or(u64::MAX) & 0xffff_ffff;
-    if u64::from(u32::from_le_bytes(*size)) != expected_size {
+    if u64::from(u32::from_le_bytes([s0, s1, s2, s3])) != expected_size {
         return Err(invalid_gzip("size mismatch"));
     }
     Ok(rest)
